@@ -1,0 +1,233 @@
+"""Load and validate a checklist into frozen dataclasses.
+
+The checklist is the contract of an audit, so it is validated strictly: every
+mistake is a one-line ``file:line:col: expected ...`` error, never a control
+that quietly decides nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor import yamlnodes
+from auditor.errors import ChecklistError
+from auditor.evidence import Severity
+
+PASS_CONDITIONS_FOR_RULES = frozenset({"no_findings"})
+PASS_CONDITIONS_FOR_FACTS = frozenset({"empty", "not_empty", "present", "true", "false"})
+
+
+@dataclass(frozen=True)
+class CollectorInfo:
+    """What the checklist validator needs to know of a collector."""
+
+    implemented: bool
+    fact_keys: AbstractSet[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class EvidenceSpec:
+    collector: str
+    description: str
+    rules: tuple[str, ...] = ()
+    fact: str | None = None
+    pass_if: str | None = None
+
+
+@dataclass(frozen=True)
+class References:
+    cwe: tuple[str, ...]
+    asvs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Control:
+    id: str
+    practice_id: str
+    title: str
+    rationale: str
+    severity: Severity
+    evidence: EvidenceSpec
+    remediation: str
+    references: References
+    implemented: bool
+    requires_git: bool
+
+
+@dataclass(frozen=True)
+class Practice:
+    id: str
+    title: str
+    summary: str
+    weight: float
+    controls: tuple[Control, ...]
+
+
+@dataclass(frozen=True)
+class Checklist:
+    id: str
+    version: str
+    title: str
+    description: str
+    practices: tuple[Practice, ...]
+    path: str
+    sha256: str
+
+    def controls(self) -> Iterator[Control]:
+        for practice in self.practices:
+            yield from practice.controls
+
+
+_CONTROL_KEYS = {"id", "title", "rationale", "severity", "evidence", "remediation", "references"}
+
+
+def load(
+    path: Path,
+    collectors: Mapping[str, CollectorInfo],
+    rule_catalog: Mapping[str, AbstractSet[str]],
+) -> Checklist:
+    """Parse and validate ``path`` against the known collectors and rules."""
+    root = yamlnodes.load(path, ChecklistError, str(path))
+    top = root.mapping("checklist", {"id", "version", "title", "practices"}, {"description"})
+    practices: list[Practice] = []
+    seen: set[str] = set()
+    for node in top["practices"].sequence("practices"):
+        practice = _practice(node, collectors, rule_catalog, seen)
+        practices.append(practice)
+    if not practices:
+        raise top["practices"].fail("expected at least one practice")
+    return Checklist(
+        id=top["id"].string("checklist id"),
+        version=top["version"].string("checklist version"),
+        title=top["title"].string("checklist title"),
+        description=top["description"].string("description") if "description" in top else "",
+        practices=tuple(practices),
+        path=str(path),
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+    )
+
+
+def _unique(node: yamlnodes.Node, what: str, seen: set[str]) -> str:
+    value = node.string(what)
+    if value in seen:
+        raise node.fail(f"expected a unique {what}, got duplicate '{value}'")
+    seen.add(value)
+    return value
+
+
+def _practice(
+    node: yamlnodes.Node,
+    collectors: Mapping[str, CollectorInfo],
+    rule_catalog: Mapping[str, AbstractSet[str]],
+    seen: set[str],
+) -> Practice:
+    f = node.mapping("practice", {"id", "title", "summary", "weight", "controls"})
+    pid = _unique(f["id"], "practice id", seen)
+    weight = f["weight"].number("practice weight")
+    if weight <= 0:
+        raise f["weight"].fail("expected a practice weight greater than 0")
+    controls = tuple(
+        _control(c, pid, collectors, rule_catalog, seen) for c in f["controls"].sequence("controls")
+    )
+    if not controls:
+        raise f["controls"].fail("expected at least one control")
+    return Practice(
+        pid, f["title"].string("title"), f["summary"].string("summary"), weight, controls
+    )
+
+
+def _control(
+    node: yamlnodes.Node,
+    practice_id: str,
+    collectors: Mapping[str, CollectorInfo],
+    rule_catalog: Mapping[str, AbstractSet[str]],
+    seen: set[str],
+) -> Control:
+    f = node.mapping("control", _CONTROL_KEYS, {"status", "requires"})
+    cid = _unique(f["id"], "control id", seen)
+    sev_node = f["severity"]
+    sev = sev_node.string("severity")
+    if sev not in {s.value for s in Severity}:
+        raise sev_node.fail(f"expected severity critical, high, medium or low, got '{sev}'")
+    implemented = True
+    if "status" in f:
+        status = f["status"].string("status")
+        if status != "not_implemented":
+            raise f["status"].fail(
+                f"expected status 'not_implemented' (or no status), got '{status}'"
+            )
+        implemented = False
+    requires_git = False
+    if "requires" in f:
+        req = f["requires"].string("requires")
+        if req != "git":
+            raise f["requires"].fail(f"expected requires 'git', got '{req}'")
+        requires_git = True
+    evidence = _evidence(f["evidence"], implemented, collectors, rule_catalog)
+    refs = f["references"].mapping("references", {"cwe", "asvs"})
+    cwe = refs["cwe"].strings("cwe")
+    for item in refs["cwe"].sequence("cwe"):
+        if not item.string("cwe").startswith("CWE-"):
+            raise item.fail("expected a CWE id like 'CWE-89'")
+    return Control(
+        id=cid,
+        practice_id=practice_id,
+        title=f["title"].string("title"),
+        rationale=f["rationale"].string("rationale"),
+        severity=Severity(sev),
+        evidence=evidence,
+        remediation=f["remediation"].string("remediation"),
+        references=References(cwe, refs["asvs"].strings("asvs")),
+        implemented=implemented,
+        requires_git=requires_git,
+    )
+
+
+def _evidence(
+    node: yamlnodes.Node,
+    implemented: bool,
+    collectors: Mapping[str, CollectorInfo],
+    rule_catalog: Mapping[str, AbstractSet[str]],
+) -> EvidenceSpec:
+    f = node.mapping("evidence", {"collector", "description"}, {"rules", "fact", "pass_if"})
+    name = f["collector"].string("collector")
+    info = collectors.get(name)
+    if info is None:
+        raise f["collector"].fail(
+            f"expected a known collector ({', '.join(sorted(collectors))}), got '{name}'"
+        )
+    if implemented and not info.implemented:
+        raise f["collector"].fail(
+            f"expected status: not_implemented, collector '{name}' is not built yet"
+        )
+    rules: tuple[str, ...] = ()
+    if "rules" in f:
+        known = rule_catalog.get(name, frozenset())
+        for item in f["rules"].sequence("rules"):
+            rule = item.string("rule id")
+            if rule not in known:
+                raise item.fail(f"expected a rule id defined in checks/ for {name}, got '{rule}'")
+        rules = f["rules"].strings("rules")
+    fact = None
+    if "fact" in f:
+        fact = f["fact"].string("fact")
+        if info.implemented and fact not in info.fact_keys:
+            raise f["fact"].fail(f"expected a fact key that {name} produces, got '{fact}'")
+    if rules and fact:
+        raise node.fail("expected either rules or fact, not both")
+    pass_if = f["pass_if"].string("pass_if") if "pass_if" in f else None
+    if implemented:
+        if not rules and not fact:
+            raise node.fail("expected rules or fact for an implemented control")
+        if pass_if is None:
+            raise node.fail("expected key 'pass_if' in evidence")
+        allowed = PASS_CONDITIONS_FOR_RULES if rules else PASS_CONDITIONS_FOR_FACTS
+        if pass_if not in allowed:
+            raise f["pass_if"].fail(
+                f"expected pass_if one of {', '.join(sorted(allowed))}, got '{pass_if}'"
+            )
+    return EvidenceSpec(name, f["description"].string("description"), rules, fact, pass_if)

@@ -1,0 +1,174 @@
+"""Command line: wiring only. Errors become one line on stderr and an exit code here."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from auditor import __version__, audit, config, demo, report, results
+from auditor.errors import AuditorError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 every evaluated control passed; 1 a control failed or the score is "
+    "below --fail-under; 2 bad input or usage; 3 a collector errored (the audit is incomplete)."
+)
+
+
+def _fatal(err: AuditorError) -> NoReturn:
+    click.echo(f"auditor: error: {err}", err=True)
+    sys.exit(err.exit_code)
+
+
+@click.group(epilog=EXIT_CODES_HELP)
+@click.version_option(__version__, prog_name="auditor")
+def main() -> None:
+    """Security-checklist compliance auditor for Python projects."""
+
+
+def _audit_options(f: F) -> F:
+    options = [
+        click.option(
+            "--checklist",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Checklist YAML (default: bundled).",
+        ),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Auditor settings (TOML).",
+        ),
+        click.option(
+            "--out",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help="Output folder.",
+        ),
+        click.option(
+            "--format",
+            "formats",
+            type=click.Choice(config.FORMATS),
+            multiple=True,
+            help="Output format (repeatable; default html and json).",
+        ),
+        click.option(
+            "--fail-under",
+            type=click.FloatRange(0, 100),
+            default=None,
+            help="Exit 1 if the overall score is below this.",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0.1),
+            default=None,
+            help="Per-collector timeout in seconds.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _run(path: Path, out: Path, opts: dict[str, Any]) -> audit.AuditResult:
+    cli = {
+        "checklist": str(opts["checklist"]) if opts["checklist"] else None,
+        "formats": opts["formats"],
+        "fail_under": opts["fail_under"],
+        "timeout": opts["timeout"],
+    }
+    settings = config.resolve(path, opts["config_file"], cli)
+    result = audit.run(path, settings)
+    doc = results.build(result)
+    rendered = {
+        out / fmt.filename: report.render(fmt, doc)
+        for fmt in (report.Format(f) for f in sorted(settings["formats"]))
+    }
+    results.write_all(rendered)
+    click.echo(f"Score: {result.score.summary}")
+    counts = ", ".join(f"{n} {s}" for s, n in result.score.counts.items() if n)
+    click.echo(f"Controls: {counts}")
+    for name, c in sorted(result.collected.items()):
+        if c.reason:
+            click.echo(f"Collector {name}: {c.status}: {c.reason}", err=True)
+    for p in rendered:
+        click.echo(f"Wrote {p}")
+    return result
+
+
+@main.command("audit", epilog=EXIT_CODES_HELP)
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_audit_options
+def audit_cmd(path: Path, out: Path | None, **opts: Any) -> None:
+    """Audit the repository or folder at PATH."""
+    try:
+        result = _run(path, out or Path("auditor-report"), opts)
+    except AuditorError as e:
+        _fatal(e)
+    sys.exit(result.exit_code)
+
+
+@main.command("demo")
+@click.option(
+    "--secure", is_flag=True, help="Audit the secure variant instead of the insecure one."
+)
+@_audit_options
+def demo_cmd(secure: bool, out: Path | None, **opts: Any) -> None:
+    """Build the bundled example app into a git repository and audit it.
+
+    Exits 0 when the audit completed, whatever it found (it is a showcase);
+    3 if a collector errored.
+    """
+    variant = "secure" if secure else "insecure"
+    out = out or Path("auditor-demo")
+    try:
+        repo = demo.build(variant, out / f"repo-{variant}")
+        click.echo(f"Built the {variant} demo repository at {repo}")
+        result = _run(repo, out, opts)
+    except AuditorError as e:
+        _fatal(e)
+    click.echo(f"Open {out / 'index.html'} in a browser to see the dashboard.")
+    sys.exit(audit.EXIT_INCOMPLETE if result.exit_code == audit.EXIT_INCOMPLETE else 0)
+
+
+@main.command("collectors")
+def collectors_cmd() -> None:
+    """List collectors and the versions of their tools; exit 3 if a tool is missing."""
+    from auditor.collectors import PLANNED, REGISTRY
+
+    missing = False
+    for name, c in sorted(REGISTRY.items()):
+        try:
+            status = f"{c.tool} {c.version(30.0)}"
+        except AuditorError as e:
+            status, missing = f"MISSING: {e}", True
+        click.echo(f"{name:<12} {status}")
+    for name in sorted(PLANNED):
+        click.echo(f"{name:<12} not implemented yet")
+    sys.exit(audit.EXIT_INCOMPLETE if missing else 0)
+
+
+@main.group("checklist")
+def checklist_group() -> None:
+    """Checklist tools."""
+
+
+@checklist_group.command("validate")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def validate_cmd(file: Path) -> None:
+    """Validate a checklist file; exit 2 with file:line:col on the first error."""
+    try:
+        cl = audit.load_checklist(file)
+    except AuditorError as e:
+        _fatal(e)
+    n = sum(1 for _ in cl.controls())
+    click.echo(f"{file}: ok: {len(cl.practices)} practices, {n} controls")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

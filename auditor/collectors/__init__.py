@@ -1,0 +1,39 @@
+"""The one registry of collectors. Adding a collector is one module and one line here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from auditor.collectors.bandit import BanditCollector
+from auditor.collectors.base import AuditContext, Collector
+from auditor.collectors.repository import RepositoryCollector
+
+__all__ = ["PLANNED", "REGISTRY", "AuditContext", "Collector"]
+
+
+def _build(*collectors: Collector) -> Mapping[str, Collector]:
+    registry: dict[str, Collector] = {}
+    for c in collectors:
+        if not c.name or c.name in registry:
+            raise ValueError(f"collector name missing or registered twice: {c.name!r}")
+        registry[c.name] = c
+    return registry
+
+
+REGISTRY: Mapping[str, Collector] = _build(BanditCollector(), RepositoryCollector())
+
+PLANNED: frozenset[str] = frozenset(
+    {
+        "semgrep",
+        "django_settings",
+        "flask_config",
+        "dockerfile",
+        "webserver",
+        "ci",
+        "dependencies",
+        "secrets",
+        "tls",
+    }
+)
+"""Collectors a checklist may name for controls marked ``not_implemented``, so the
+dashboard shows the gap instead of dropping the control."""

@@ -1,0 +1,41 @@
+"""The collector interface: one module per tool, each meeting this Protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from auditor.evidence import CollectorResult
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """Everything a collector may know of the audit. It knows nothing of scoring."""
+
+    root: Path
+    is_git: bool
+    excludes: tuple[str, ...]
+    timeout: float
+
+
+class Collector(Protocol):
+    """A source of evidence. ``collect`` runs its tool once per audit.
+
+    It raises ``CollectorError`` when it cannot vouch for its evidence; the
+    runner turns that (and any other exception) into status ``error``.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def tool(self) -> str: ...
+
+    @property
+    def fact_keys(self) -> AbstractSet[str]: ...
+
+    def version(self, timeout: float) -> str: ...
+
+    def collect(self, ctx: AuditContext) -> CollectorResult: ...

@@ -1,0 +1,161 @@
+"""Effective settings and where each came from.
+
+Layers, lowest first: defaults, the audited repository's ``[tool.auditor]``
+table, a ``--config`` file, the command line. Configuration inside the audited
+repository is attacker-controlled, so every value records its source and the
+dashboard shows it; nothing it weakens is hidden.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import ConfigError
+from auditor.files import DEFAULT_EXCLUDES
+
+MAX_CONFIG_BYTES = 1024 * 1024
+FORMATS = ("html", "json")
+
+DEFAULTS: dict[str, Any] = {
+    "checklist": None,
+    "exclude": [],
+    "default_excludes": True,
+    "timeout": 600.0,
+    "timeouts": {},
+    "formats": ["html", "json"],
+    "fail_under": None,
+    "tls_targets": [],
+    "honour_inline_suppressions": True,
+}
+
+SOURCE_DEFAULT = "default"
+SOURCE_REPO = "audited repository: pyproject.toml [tool.auditor]"
+SOURCE_CLI = "command line"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    value: Any
+    source: str
+
+    @property
+    def from_audited_repo(self) -> bool:
+        return self.source == SOURCE_REPO
+
+
+@dataclass(frozen=True)
+class Settings:
+    values: Mapping[str, Setting]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name].value
+
+    @property
+    def excludes(self) -> tuple[str, ...]:
+        base = DEFAULT_EXCLUDES if self["default_excludes"] else (".git",)
+        return tuple(dict.fromkeys([*base, *self["exclude"]]))
+
+    def timeout_for(self, collector: str) -> float:
+        return float(self["timeouts"].get(collector, self["timeout"]))
+
+
+def _line_of(path: Path, key: str) -> int | None:
+    try:
+        text = path.read_text("utf-8", "replace")
+    except OSError:
+        return None
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for n, line in enumerate(text.splitlines(), 1):
+        if pattern.match(line):
+            return n
+    return None
+
+
+def _validate(name: str, value: Any, path: Path, display: str) -> Any:
+    def bad(expected: str) -> ConfigError:
+        return ConfigError(display, _line_of(path, name), 1, f"expected {expected} for '{name}'")
+
+    if name not in DEFAULTS:
+        raise ConfigError(
+            display,
+            _line_of(path, name),
+            1,
+            f"expected one of {', '.join(sorted(DEFAULTS))}, got unknown setting '{name}'",
+        )
+    if name in ("exclude", "tls_targets", "formats"):
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise bad("a list of strings")
+        if name == "formats" and not set(value) <= set(FORMATS):
+            raise bad(f"formats from {', '.join(FORMATS)}")
+        return list(value)
+    if name in ("default_excludes", "honour_inline_suppressions"):
+        if not isinstance(value, bool):
+            raise bad("true or false")
+        return value
+    if name == "timeout" or name == "fail_under":
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise bad("a positive number")
+        if name == "fail_under" and value > 100:
+            raise bad("a score between 0 and 100")
+        return float(value)
+    if name == "timeouts":
+        if not isinstance(value, dict) or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in value.values()
+        ):
+            raise bad("a table of collector = seconds")
+        return {str(k): float(v) for k, v in value.items()}
+    if name == "checklist":
+        if not isinstance(value, str) or not value:
+            raise bad("a path")
+        return value
+    raise bad("a valid value")  # pragma: no cover
+
+
+def read_table(path: Path, *, in_pyproject: bool, display: str | None = None) -> dict[str, Any]:
+    """The auditor settings in a TOML file, validated; {} if a pyproject has none."""
+    display = display or str(path)
+    try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                display, None, None, f"expected a file under {MAX_CONFIG_BYTES} bytes"
+            )
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except OSError as e:
+        raise ConfigError(display, None, None, f"expected a readable file ({e.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(display, None, None, "expected UTF-8 TOML") from None
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
+        line, col = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+        raise ConfigError(
+            display, line, col, f"expected valid TOML ({str(e).split(' (at')[0]})"
+        ) from None
+    table: Any = data
+    if in_pyproject or "tool" in data:
+        table = (
+            data.get("tool", {}).get("auditor", {}) if isinstance(data.get("tool"), dict) else {}
+        )
+    if not isinstance(table, dict):
+        raise ConfigError(display, _line_of(path, "auditor"), 1, "expected a [tool.auditor] table")
+    return {k: _validate(k, v, path, display) for k, v in table.items()}
+
+
+def resolve(repo: Path, config_file: Path | None, cli: Mapping[str, Any]) -> Settings:
+    values = {k: Setting(k, v, SOURCE_DEFAULT) for k, v in DEFAULTS.items()}
+    pyproject = repo / "pyproject.toml"
+    if pyproject.is_file() and not pyproject.is_symlink():
+        for k, v in read_table(pyproject, in_pyproject=True).items():
+            values[k] = Setting(k, v, SOURCE_REPO)
+    if config_file is not None:
+        for k, v in read_table(config_file, in_pyproject=False).items():
+            values[k] = Setting(k, v, f"--config {config_file}")
+    for k, v in cli.items():
+        if v is not None and v != () and k in DEFAULTS:
+            values[k] = Setting(k, list(v) if isinstance(v, tuple) else v, SOURCE_CLI)
+    return Settings(values)

@@ -1,0 +1,131 @@
+"""Decide each control from the evidence its collector produced.
+
+Pure functions: evidence in, a status with its reason out. Anything that is
+not positive proof of compliance is not ``pass``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from auditor.checklist import Control
+from auditor.evidence import CollectorResult, CollectorStatus, Fact, Finding
+
+
+class Status(enum.StrEnum):
+    PASS = "pass"  # noqa: S105 - a status, not a password
+    FAIL = "fail"
+    ERROR = "error"
+    NOT_APPLICABLE = "not_applicable"
+    NOT_IMPLEMENTED = "not_implemented"
+
+
+@dataclass(frozen=True)
+class ControlResult:
+    control: Control
+    status: Status
+    reason: str
+    findings: tuple[Finding, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    tool: str | None = None
+    tool_version: str | None = None
+
+
+def evaluate(
+    control: Control,
+    collected: Mapping[str, CollectorResult],
+    *,
+    is_git: bool,
+    honour_suppressions: bool,
+) -> ControlResult:
+    spec = control.evidence
+    if not control.implemented:
+        return ControlResult(
+            control, Status.NOT_IMPLEMENTED, f"collector '{spec.collector}' is not built yet"
+        )
+    if control.requires_git and not is_git:
+        return ControlResult(
+            control,
+            Status.NOT_APPLICABLE,
+            "the audited path is not a git repository; this control is decided from git",
+        )
+    result = collected.get(spec.collector)
+    if result is None:
+        return ControlResult(control, Status.ERROR, f"collector '{spec.collector}' did not run")
+    tool = (result.tool, result.tool_version)
+    if result.status is CollectorStatus.ERROR:
+        return ControlResult(
+            control, Status.ERROR, f"{spec.collector}: {result.reason}", (), (), *tool
+        )
+    if result.status is CollectorStatus.NOT_APPLICABLE:
+        return ControlResult(control, Status.NOT_APPLICABLE, result.reason or "", (), (), *tool)
+    if spec.rules:
+        return _by_rules(control, result, honour_suppressions)
+    return _by_fact(control, result)
+
+
+def _by_rules(control: Control, result: CollectorResult, honour: bool) -> ControlResult:
+    rules = set(control.evidence.rules)
+    matched = tuple(f for f in result.findings if f.rule_id in rules)
+    silenced = [f for f in matched if f.suppressed_by]
+    active = [f for f in matched if not (honour and f.suppressed_by)]
+    scanned = result.details.get("files_scanned")
+    scope = f" in {scanned} files" if scanned is not None else ""
+    note = ""
+    if silenced:
+        verb = "honoured" if honour else "not honoured"
+        note = f"; {len(silenced)} suppressed by inline comment ({verb})"
+    skipped = result.details.get("skipped") or {}
+    if skipped:
+        note += f"; {len(skipped)} files not analysed (listed in the collector's evidence)"
+    rule_list = ", ".join(control.evidence.rules)
+    tool = (result.tool, result.tool_version)
+    if active:
+        reason = f"{len(active)} finding(s) from {rule_list}{scope}{note}"
+        return ControlResult(control, Status.FAIL, reason, matched, (), *tool)
+    reason = f"no finding from {rule_list}{scope}{note}"
+    return ControlResult(control, Status.PASS, reason, matched, (), *tool)
+
+
+def _by_fact(control: Control, result: CollectorResult) -> ControlResult:
+    key = control.evidence.fact
+    tool = (result.tool, result.tool_version)
+    facts = tuple(f for f in result.facts if f.key == key)
+    if not facts:
+        return ControlResult(
+            control, Status.ERROR, f"{result.name} did not report fact '{key}'", (), (), *tool
+        )
+    unknown = [f for f in facts if f.unknown]
+    if unknown:
+        return ControlResult(
+            control, Status.ERROR, f"'{key}' is unknown: {unknown[0].unknown}", (), facts, *tool
+        )
+    condition = control.evidence.pass_if
+    ok = all(_holds(condition, f.value) for f in facts)
+    shown = ", ".join(_show(f.value) for f in facts)
+    reason = f"{key} = {shown}; passes if {condition}"
+    return ControlResult(control, Status.PASS if ok else Status.FAIL, reason, (), facts, *tool)
+
+
+def _holds(condition: str | None, value: object) -> bool:
+    if condition == "empty":
+        return isinstance(value, list | tuple | dict) and len(value) == 0
+    if condition == "not_empty":
+        return isinstance(value, list | tuple | dict) and len(value) > 0
+    if condition == "present":
+        return value is not None and value != ""
+    if condition == "true":
+        return value is True
+    if condition == "false":
+        return value is False
+    return False
+
+
+def _show(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(map(str, value[:10])) + (", ..." if len(value) > 10 else "") + "]"
+    if value is None:
+        return "none"
+    return str(value)

@@ -1,0 +1,83 @@
+"""The one wrapper through which the auditor starts external tools.
+
+Keeps stderr, enforces a timeout by killing the whole process group (a tool's
+children must not outlive it), and never uses a shell.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.errors import ToolMissingError, ToolTimeoutError
+
+
+@dataclass(frozen=True)
+class Completed:
+    args: tuple[str, ...]
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+
+def _tool_dirs() -> list[str]:
+    """PATH first, then the directory of the running interpreter, so a tool that was
+    installed into the same virtualenv is found even when the venv is not activated."""
+    dirs = [d for d in os.environ.get("PATH", "").split(os.pathsep) if d]
+    dirs.append(str(Path(sys.executable).parent))
+    return dirs
+
+
+def find_tool(name: str) -> str:
+    found = shutil.which(name, path=os.pathsep.join(_tool_dirs()))
+    if found is None:
+        raise ToolMissingError(
+            f"{name} is not installed: not found on PATH or next to {sys.executable}"
+        )
+    return found
+
+
+def run(
+    args: Sequence[str],
+    *,
+    timeout: float,
+    cwd: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    stdin: bytes | None = None,
+) -> Completed:
+    """Run ``args`` to completion or kill it at ``timeout`` seconds."""
+    proc = subprocess.Popen(
+        list(args),
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        proc.communicate()
+        raise ToolTimeoutError(
+            f"{Path(args[0]).name} did not finish within {timeout:g}s and was killed"
+        ) from None
+    except BaseException:
+        _kill_group(proc)
+        proc.communicate()
+        raise
+    return Completed(tuple(args), proc.returncode, out, err)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
