@@ -41,15 +41,15 @@ def evaluate(
     honour_suppressions: bool,
 ) -> ControlResult:
     spec = control.evidence
-    if not control.implemented:
-        return ControlResult(
-            control, Status.NOT_IMPLEMENTED, f"collector '{spec.collector}' is not built yet"
-        )
     if control.requires_git and not is_git:
         return ControlResult(
             control,
             Status.NOT_APPLICABLE,
             "the audited path is not a git repository; this control is decided from git",
+        )
+    if not control.implemented:
+        return ControlResult(
+            control, Status.NOT_IMPLEMENTED, f"collector '{spec.collector}' is not built yet"
         )
     result = collected.get(spec.collector)
     if result is None:

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+SCHEMA = Path(__file__).resolve().parent.parent / "auditor" / "schema" / "results.schema.json"
+
+
+@pytest.fixture(scope="session")
+def results_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(SCHEMA.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return schema
+
+
+@pytest.fixture
+def validate_results(results_schema: dict[str, Any]) -> Any:
+    def check(doc: dict[str, Any]) -> None:
+        jsonschema.Draft202012Validator(results_schema).validate(doc)
+
+    return check
