@@ -91,7 +91,7 @@ def run_collector(collector: Collector, ctx: AuditContext) -> CollectorResult:
         result = collector.collect(ctx)
     except AuditorError as e:
         result = _errored(collector, str(e), ctx)
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - fail closed on any crash, with its reason
         result = _errored(collector, f"crashed: {type(e).__name__}: {e}", ctx)
     return replace(result, duration_seconds=time.monotonic() - start)
 
@@ -99,7 +99,7 @@ def run_collector(collector: Collector, ctx: AuditContext) -> CollectorResult:
 def _errored(collector: Collector, reason: str, ctx: AuditContext) -> CollectorResult:
     try:
         version: str | None = collector.version(min(ctx.timeout, 30.0))
-    except Exception:
+    except Exception:  # noqa: BLE001 - the version is a nicety on an error path
         version = None
     return CollectorResult(collector.name, collector.tool, version, CollectorStatus.ERROR, reason)
 

@@ -16,8 +16,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 every evaluated control passed; 1 a control failed or the score is "
-    "below --fail-under; 2 bad input or usage; 3 a collector errored (the audit is incomplete)."
+    "below --fail-under; 2 bad input or usage; 3 the audit is incomplete (a collector "
+    "errored, or an internal error)."
 )
+
+
+def _internal(err: Exception) -> NoReturn:
+    """A bug of ours must not look like a verdict: report it and exit as incomplete."""
+    click.echo(f"auditor: internal error: {type(err).__name__}: {err}", err=True)
+    sys.exit(audit.EXIT_INCOMPLETE)
 
 
 def _fatal(err: AuditorError) -> NoReturn:
@@ -110,6 +117,8 @@ def audit_cmd(path: Path, out: Path | None, **opts: Any) -> None:
         result = _run(path, out or Path("auditor-report"), opts)
     except AuditorError as e:
         _fatal(e)
+    except Exception as e:  # noqa: BLE001 - the CLI edge: never a traceback as a verdict
+        _internal(e)
     sys.exit(result.exit_code)
 
 
@@ -132,6 +141,8 @@ def demo_cmd(secure: bool, out: Path | None, **opts: Any) -> None:
         result = _run(repo, out, opts)
     except AuditorError as e:
         _fatal(e)
+    except Exception as e:  # noqa: BLE001 - the CLI edge: never a traceback as a verdict
+        _internal(e)
     click.echo(f"Open {out / 'index.html'} in a browser to see the dashboard.")
     sys.exit(audit.EXIT_INCOMPLETE if result.exit_code == audit.EXIT_INCOMPLETE else 0)
 

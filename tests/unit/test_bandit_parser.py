@@ -143,3 +143,13 @@ def test_finding_outside_the_scanned_files_is_rejected(tmp_path: Path) -> None:
     report = {"results": [dict(RECORDED["results"][1], filename="/etc/passwd")]}  # type: ignore[arg-type]
     with pytest.raises(ToolOutputError, match="not asked to scan"):
         normalize(parse_report(json.dumps(report).encode()), "1.9.4", tmp_path, {"a.py"})
+
+
+def test_shards_keep_command_lines_short() -> None:
+    from auditor.collectors.bandit import _shards
+
+    paths = [f"pkg/module_{n:05d}.py" for n in range(20_000)]
+    shards = _shards(paths)
+    assert [p for s in shards for p in s] == paths
+    assert all(sum(len(p) + 1 for p in s) <= 100_000 for s in shards)
+    assert _shards(paths[:10]) == [paths[:10]]

@@ -136,6 +136,12 @@ def test_each_checklist_error_is_one_line_with_position(tmp_path: Path, case: st
         message
     )
     assert fragment in message
+    # and through the CLI: the same single line, exit 2
+    result = CliRunner().invoke(main, ["checklist", "validate", str(tmp_path / "cl.yaml")])
+    assert result.exit_code == 2
+    [line_out] = result.stderr.strip().splitlines()
+    assert line_out.startswith(f"auditor: error: {message.split(' expected ')[0]} expected ")
+    assert fragment in line_out
 
 
 def test_cli_validate_exits_2_with_one_line(tmp_path: Path) -> None:
