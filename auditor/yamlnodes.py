@@ -124,6 +124,15 @@ class Node:
     def strings(self, what: str) -> tuple[str, ...]:
         return tuple(item.string(what) for item in self.sequence(what))
 
+    def items(self) -> list[tuple[Node, Node]]:
+        """Key and value nodes of a mapping, keys checked to be strings."""
+        if not isinstance(self.node, yaml.MappingNode):
+            raise self.fail("expected a mapping")
+        pairs = [(self._wrap(k), self._wrap(v)) for k, v in self.node.value]
+        for key, _ in pairs:
+            key.string("key")
+        return pairs
+
 
 def load(path: Path, error: type[InputError], display: str | None = None) -> Node:
     """Compose ``path`` into a positioned node tree; every problem is ``error``."""
