@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from auditor.collectors.bandit import BanditCollector
 from auditor.collectors.base import AuditContext, Collector
 from auditor.collectors.repository import RepositoryCollector
+from auditor.collectors.semgrep import SemgrepCollector
 
 __all__ = ["PLANNED", "REGISTRY", "AuditContext", "Collector"]
 
@@ -20,11 +21,12 @@ def _build(*collectors: Collector) -> Mapping[str, Collector]:
     return registry
 
 
-REGISTRY: Mapping[str, Collector] = _build(BanditCollector(), RepositoryCollector())
+REGISTRY: Mapping[str, Collector] = _build(
+    BanditCollector(), RepositoryCollector(), SemgrepCollector()
+)
 
 PLANNED: frozenset[str] = frozenset(
     {
-        "semgrep",
         "django_settings",
         "flask_config",
         "dockerfile",

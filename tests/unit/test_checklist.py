@@ -16,7 +16,7 @@ from auditor.resources import default_checklist
 COLLECTORS = {
     "bandit": CollectorInfo(True),
     "repository": CollectorInfo(True, frozenset({"repo.security_policy"})),
-    "semgrep": CollectorInfo(False),
+    "tls": CollectorInfo(False),
 }
 RULES = {"bandit": frozenset({"B602", "B608"})}
 
@@ -47,8 +47,8 @@ practices:
         severity: low
         status: not_implemented
         evidence:
-          collector: semgrep
-          description: taint rules
+          collector: tls
+          description: live TLS checks
         remediation: Later.
         references: {cwe: [CWE-20], asvs: ["5.1.3"]}
 """
@@ -114,7 +114,7 @@ CASES = {
     "implemented planned collector": (
         ("        status: not_implemented\n", ""),
         26,
-        "collector 'semgrep' is not built yet",
+        "collector 'tls' is not built yet",
     ),
     "bad pass_if": (
         ("pass_if: no_findings", "pass_if: maybe"),

@@ -1,0 +1,230 @@
+"""Semgrep, run once per audit with every rule file of our pack in ``checks/semgrep``.
+
+Offline by construction: local rule files only, ``--metrics=off``, no version
+check. Like bandit, the files are enumerated by us and passed explicitly, so the
+audited repository's ``.semgrepignore`` cannot hide anything; ``# nosemgrep``
+comments are reported as evidence rather than silently dropping findings. The
+tool's version is read from its scan output, so start-up is paid exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from auditor import files, proc, resources
+from auditor.collectors.base import AuditContext
+from auditor.errors import CollectorError, ToolOutputError
+from auditor.evidence import (
+    CollectorResult,
+    CollectorStatus,
+    Finding,
+    Location,
+    Severity,
+    fingerprint,
+)
+
+SUFFIXES = (".py", ".html", ".htm", ".jinja", ".jinja2", ".j2")
+MAX_TARGET_BYTES = 2 * 1024 * 1024
+_SEVERITY = {"ERROR": Severity.HIGH, "WARNING": Severity.MEDIUM, "INFO": Severity.LOW}
+_NOSEM = re.compile(r"nosemgrep\b(?::\s*([\w.\-, ]+))?", re.IGNORECASE)
+
+
+class SemgrepError(CollectorError):
+    """Semgrep failed or said something we cannot trust."""
+
+
+def rule_pack(rules_dir: Path) -> tuple[list[Path], str]:
+    """The rule files and one sha256 over their names and contents, recorded so an
+    audit says exactly which rules decided it."""
+    paths = sorted(p for p in rules_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    digest = hashlib.sha256()
+    for p in paths:
+        digest.update(p.relative_to(rules_dir).as_posix().encode() + b"\0")
+        digest.update(p.read_bytes() + b"\0")
+    return paths, digest.hexdigest()
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "SEMGREP_SEND_METRICS": "off",
+            "SEMGREP_ENABLE_VERSION_CHECK": "0",
+            "SEMGREP_SETTINGS_FILE": os.devnull,
+            "SEMGREP_APP_TOKEN": "",
+        }
+    )
+    return env
+
+
+class SemgrepCollector:
+    name = "semgrep"
+    tool = "semgrep"
+    fact_keys: frozenset[str] = frozenset()
+
+    def __init__(self, rules_dir: Path | None = None) -> None:
+        self._rules_dir = rules_dir
+
+    @property
+    def rules_dir(self) -> Path:
+        return self._rules_dir or resources.checks_dir() / "semgrep"
+
+    def version(self, timeout: float) -> str:
+        out = proc.run([proc.find_tool("semgrep"), "--version"], timeout=timeout, env=_env())
+        text = out.stdout.decode("utf-8", "replace").strip()
+        if out.returncode != 0 or not re.fullmatch(r"\d+\.\d+\.\d+\S*", text):
+            raise SemgrepError("semgrep --version did not print a version")
+        return text
+
+    def collect(self, ctx: AuditContext) -> CollectorResult:
+        exe = proc.find_tool("semgrep")
+        rule_files, pack_sha = rule_pack(self.rules_dir)
+        if not rule_files:
+            raise SemgrepError(f"no semgrep rule files in {self.rules_dir}")
+        found = files.walk(ctx.root, SUFFIXES, ctx.excludes)
+        skipped = dict(found.skipped)
+        targets = []
+        for rel in found.files:
+            size = (ctx.root / rel).stat().st_size
+            if size > MAX_TARGET_BYTES:
+                skipped[rel] = f"larger than {MAX_TARGET_BYTES} bytes ({size})"
+            else:
+                targets.append(rel)
+        details: dict[str, Any] = {
+            "rule_pack_sha256": pack_sha,
+            "rule_files": [p.name for p in rule_files],
+            "files_scanned": len(targets),
+            "skipped": skipped,
+        }
+        if not targets:
+            version = self.version(min(ctx.timeout, 60.0))
+            return CollectorResult(
+                self.name, self.tool, version, CollectorStatus.OK, details=details
+            )
+        cmd = [
+            exe, "scan", "--config", str(self.rules_dir), "--json", "--metrics=off",
+            "--disable-version-check", "--disable-nosem", "--no-rewrite-rule-ids",
+            "--oss-only", "--timeout", "30", "--max-target-bytes", str(MAX_TARGET_BYTES),
+            "--", *targets,
+        ]  # fmt: skip
+        out = proc.run(cmd, timeout=ctx.timeout, cwd=ctx.root, env=_env())
+        report = parse_report(out.stdout)
+        if out.returncode not in (0, 1):
+            first = _fatal_errors(report) or [f"exit status {out.returncode}"]
+            raise SemgrepError(f"semgrep failed: {first[0][:300]}")
+        version = str(report.get("version") or "")
+        if not version:
+            raise ToolOutputError("semgrep printed JSON without its version")
+        findings, errors = normalize(report, version, ctx.root, set(targets))
+        details["skipped"] = {**skipped, **errors}
+        details["files_scanned"] = len(targets) - len(errors)
+        return CollectorResult(
+            self.name,
+            self.tool,
+            version,
+            CollectorStatus.OK,
+            findings=tuple(findings),
+            details=details,
+        )
+
+
+def parse_report(stdout: bytes) -> Mapping[str, Any]:
+    try:
+        report = json.loads(stdout.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ToolOutputError(f"semgrep printed output that is not JSON ({e})") from None
+    if not isinstance(report, dict) or not isinstance(report.get("results"), list):
+        raise ToolOutputError("semgrep printed JSON without a 'results' list")
+    return report
+
+
+def _fatal_errors(report: Mapping[str, Any]) -> list[str]:
+    return [
+        str(e.get("message", e.get("type", "error"))).strip().splitlines()[0]
+        for e in report.get("errors") or []
+        if isinstance(e, dict) and e.get("level") == "error" and not e.get("path")
+    ]
+
+
+def normalize(
+    report: Mapping[str, Any], version: str, root: Path, scanned: set[str]
+) -> tuple[list[Finding], dict[str, str]]:
+    """Semgrep's JSON -> our findings, plus files semgrep could not fully analyse."""
+    fatal = _fatal_errors(report)
+    if fatal:
+        raise SemgrepError(f"semgrep reported an error: {fatal[0][:300]}")
+    errors: dict[str, str] = {}
+    for err in report.get("errors") or []:
+        if isinstance(err, dict) and isinstance(err.get("path"), str):
+            kind = str(err.get("type", "error"))
+            kind = kind[0] if isinstance(kind, list) and kind else kind
+            errors[err["path"].removeprefix("./")] = f"semgrep could not fully analyse it: {kind}"
+    lines_cache: dict[str, list[str]] = {}
+    findings: list[Finding] = []
+    seen: dict[str, int] = {}
+    for item in report["results"]:
+        try:
+            path = str(item["path"]).removeprefix("./")
+            rule_id = str(item["check_id"])
+            line = int(item["start"]["line"])
+            col = int(item["start"]["col"])
+            extra = item["extra"]
+            message = " ".join(str(extra["message"]).split())
+            severity = _SEVERITY.get(str(extra.get("severity", "")).upper(), Severity.MEDIUM)
+            meta = extra.get("metadata") or {}
+        except (KeyError, TypeError, ValueError) as e:
+            raise ToolOutputError(f"semgrep printed a malformed result ({e!r})") from None
+        if path not in scanned:
+            raise ToolOutputError(f"semgrep reported a file it was not asked to scan: {path!r}")
+        lines = lines_cache.get(path)
+        if lines is None:
+            lines = lines_cache[path] = _read_lines(root / path)
+        code = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        base = fingerprint("semgrep", rule_id, path, " ".join(code.split()))
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        confidence = meta.get("confidence") if isinstance(meta, dict) else None
+        findings.append(
+            Finding(
+                rule_id=rule_id,
+                location=Location(path, line, col),
+                severity=severity,
+                message=message,
+                tool="semgrep",
+                tool_version=version,
+                fingerprint=base if n == 0 else fingerprint(base, str(n)),
+                confidence=str(confidence).lower() if confidence else None,
+                suppressed_by=_suppression(lines, line, rule_id),
+            )
+        )
+    findings.sort(key=Finding.sort_key)
+    return findings, errors
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(MAX_TARGET_BYTES).decode("utf-8", "replace").splitlines()
+    except OSError:
+        return []
+
+
+def _suppression(lines: Sequence[str], line: int, rule_id: str) -> str | None:
+    """A ``nosemgrep`` comment on the finding's line, or alone on the line before it."""
+    candidates = [(line, lines[line - 1])] if 0 < line <= len(lines) else []
+    if 1 < line <= len(lines) + 1 and lines[line - 2].strip().startswith("#"):
+        candidates.append((line - 1, lines[line - 2]))
+    for n, text in candidates:
+        match = _NOSEM.search(text)
+        if match is None:
+            continue
+        listed = {r.strip() for r in (match.group(1) or "").split(",") if r.strip()}
+        if not listed or rule_id in listed or any(rule_id.endswith("." + r) for r in listed):
+            return f"# nosemgrep at line {n}"
+    return None
