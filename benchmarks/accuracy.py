@@ -124,9 +124,8 @@ def main() -> None:
     worst = min(table.items(), key=lambda kv: kv[1]["combined"].youden)
     print(f"lowest family J (combined): {worst[0]} {worst[1]['combined'].youden:.2f}")
     not_better = [f for f, r in table.items() if r["combined"].youden <= r["bandit"].youden]
-    print(
-        f"families where combined is not strictly better than bandit: {', '.join(not_better) or 'none'}"
-    )
+    listed = ", ".join(not_better) or "none"
+    print(f"families where combined is not strictly better than bandit: {listed}")
 
 
 if __name__ == "__main__":
