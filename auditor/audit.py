@@ -104,6 +104,19 @@ def _errored(collector: Collector, reason: str, ctx: AuditContext) -> CollectorR
     return CollectorResult(collector.name, collector.tool, version, CollectorStatus.ERROR, reason)
 
 
+def _context(root: Path, is_git: bool, settings: Settings, name: str) -> AuditContext:
+    return AuditContext(
+        root,
+        is_git,
+        settings.excludes,
+        settings.timeout_for(name),
+        tls_targets=tuple(settings["tls_targets"]),
+        http_urls=tuple(settings["http_urls"]),
+        ca_bundle=settings["ca_bundle"],
+        osv_db=settings["osv_db"],
+    )
+
+
 def run(root: Path, settings: Settings) -> AuditResult:
     if not root.is_dir():
         raise AuditorError(f"{root}: expected a directory to audit")
@@ -120,7 +133,7 @@ def run(root: Path, settings: Settings) -> AuditResult:
             name: pool.submit(
                 run_collector,
                 REGISTRY[name],
-                AuditContext(root, is_git, settings.excludes, settings.timeout_for(name)),
+                _context(root, is_git, settings, name),
             )
             for name in needed
         }

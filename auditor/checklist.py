@@ -36,6 +36,9 @@ class EvidenceSpec:
     rules: tuple[str, ...] = ()
     fact: str | None = None
     pass_if: str | None = None
+    applies_if: str | None = None
+    """A fact key of the same collector: when its value is empty (no Django project,
+    no Dockerfile, no TLS target), the control is ``not_applicable`` instead of judged."""
 
 
 @dataclass(frozen=True)
@@ -193,7 +196,9 @@ def _evidence(
     collectors: Mapping[str, CollectorInfo],
     rule_catalog: Mapping[str, AbstractSet[str]],
 ) -> EvidenceSpec:
-    f = node.mapping("evidence", {"collector", "description"}, {"rules", "fact", "pass_if"})
+    f = node.mapping(
+        "evidence", {"collector", "description"}, {"rules", "fact", "pass_if", "applies_if"}
+    )
     name = f["collector"].string("collector")
     info = collectors.get(name)
     if info is None:
@@ -230,4 +235,12 @@ def _evidence(
             raise f["pass_if"].fail(
                 f"expected pass_if one of {', '.join(sorted(allowed))}, got '{pass_if}'"
             )
-    return EvidenceSpec(name, f["description"].string("description"), rules, fact, pass_if)
+    applies_if = None
+    if "applies_if" in f:
+        applies_if = f["applies_if"].string("applies_if")
+        if info.implemented and applies_if not in info.fact_keys:
+            raise f["applies_if"].fail(
+                f"expected a fact key that {name} produces for applies_if, got '{applies_if}'"
+            )
+    description = f["description"].string("description")
+    return EvidenceSpec(name, description, rules, fact, pass_if, applies_if)

@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "formats": ["html", "json"],
     "fail_under": None,
     "tls_targets": [],
+    "http_urls": [],
+    "ca_bundle": None,
+    "osv_db": None,
     "honour_inline_suppressions": True,
 }
 
@@ -88,7 +91,7 @@ def _validate(name: str, value: Any, path: Path, display: str) -> Any:
             1,
             f"expected one of {', '.join(sorted(DEFAULTS))}, got unknown setting '{name}'",
         )
-    if name in ("exclude", "tls_targets", "formats"):
+    if name in ("exclude", "tls_targets", "http_urls", "formats"):
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise bad("a list of strings")
         if name == "formats" and not set(value) <= set(FORMATS):
@@ -110,7 +113,7 @@ def _validate(name: str, value: Any, path: Path, display: str) -> Any:
         ):
             raise bad("a table of collector = seconds")
         return {str(k): float(v) for k, v in value.items()}
-    if name == "checklist":
+    if name in ("checklist", "ca_bundle", "osv_db"):
         if not isinstance(value, str) or not value:
             raise bad("a path")
         return value

@@ -61,9 +61,30 @@ def evaluate(
         )
     if result.status is CollectorStatus.NOT_APPLICABLE:
         return ControlResult(control, Status.NOT_APPLICABLE, result.reason or "", (), (), *tool)
+    if spec.applies_if is not None:
+        gate = _applicability(control, result, spec.applies_if)
+        if gate is not None:
+            return gate
     if spec.rules:
         return _by_rules(control, result, honour_suppressions)
     return _by_fact(control, result)
+
+
+def _applicability(control: Control, result: CollectorResult, key: str) -> ControlResult | None:
+    """``not_applicable`` when the gating fact is empty; ``error`` when it is missing or unknown."""
+    tool = (result.tool, result.tool_version)
+    facts = tuple(f for f in result.facts if f.key == key)
+    if not facts:
+        reason = f"{result.name} did not report fact '{key}'"
+        return ControlResult(control, Status.ERROR, reason, (), (), *tool)
+    unknown = [f for f in facts if f.unknown]
+    if unknown:
+        reason = f"'{key}' is unknown: {unknown[0].unknown}"
+        return ControlResult(control, Status.ERROR, reason, (), facts, *tool)
+    if all(f.value in (None, False, "", [], {}) for f in facts):
+        reason = f"does not apply: {facts[0].how}"
+        return ControlResult(control, Status.NOT_APPLICABLE, reason, (), facts, *tool)
+    return None
 
 
 def _by_rules(control: Control, result: CollectorResult, honour: bool) -> ControlResult:

@@ -18,6 +18,11 @@ class AuditContext:
     is_git: bool
     excludes: tuple[str, ...]
     timeout: float
+    tls_targets: tuple[str, ...] = ()
+    """URLs to check live; only ever the ones the user configured."""
+    http_urls: tuple[str, ...] = ()
+    ca_bundle: str | None = None
+    osv_db: str | None = None
 
 
 class Collector(Protocol):

@@ -191,3 +191,39 @@ def test_overall_weights_practices_and_reports_unknowns() -> None:
     assert s.overall == 62.5  # (1*100 + 3*50) / 4; P03 has no applicable control
     assert s.unevaluated == 1 and not s.complete
     assert s.summary == "62.5/100, 1 control could not be evaluated (1 errored)"
+
+
+def gated(value: object, unknown: str | None = None) -> dict[str, CollectorResult]:
+    facts = (
+        Fact("django.project", value, None, "no settings module found", unknown),
+        Fact("django.debug", False, Location("settings.py", 3), "literal"),
+    )
+    return {
+        "django_settings": CollectorResult(
+            "django_settings", "ast", "1", CollectorStatus.OK, facts=facts
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "unknown", "expected"),
+    [
+        (None, None, Status.NOT_APPLICABLE),
+        ("mysite.settings", None, Status.PASS),
+        (None, "x", Status.ERROR),
+    ],
+)
+def test_applies_if_gates_a_control(value: object, unknown: str | None, expected: Status) -> None:
+    c = make_control(fact="django.debug", pass_if="false", collector="django_settings")
+    c = Control(
+        **{
+            **c.__dict__,
+            "evidence": EvidenceSpec(
+                "django_settings", "d", (), "django.debug", "false", "django.project"
+            ),
+        }
+    )
+    r = evaluate(c, gated(value, unknown), is_git=True, honour_suppressions=True)
+    assert r.status is expected
+    if expected is Status.NOT_APPLICABLE:
+        assert r.reason == "does not apply: no settings module found"
