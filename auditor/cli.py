@@ -9,7 +9,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from auditor import __version__, audit, config, demo, report, results
+from auditor import __version__, audit, config, demo, diff, report, results
 from auditor.errors import AuditorError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,6 +76,12 @@ def _audit_options(f: F) -> F:
             default=None,
             help="Per-collector timeout in seconds.",
         ),
+        click.option(
+            "--previous",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            default=None,
+            help="An earlier results.json: adds 'changes since the last audit'.",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -90,22 +96,30 @@ def _run(path: Path, out: Path, opts: dict[str, Any]) -> audit.AuditResult:
         "timeout": opts["timeout"],
     }
     settings = config.resolve(path, opts["config_file"], cli)
+    previous = results.load(opts["previous"]) if opts["previous"] else None
     result = audit.run(path, settings)
     doc = results.build(result)
-    rendered = {
-        out / fmt.filename: report.render(fmt, doc)
-        for fmt in (report.Format(f) for f in sorted(settings["formats"]))
-    }
-    results.write_all(rendered)
+    _render(doc, out, settings["formats"], previous)
     click.echo(f"Score: {result.score.summary}")
     counts = ", ".join(f"{n} {s}" for s, n in result.score.counts.items() if n)
     click.echo(f"Controls: {counts}")
     for name, c in sorted(result.collected.items()):
         if c.reason:
             click.echo(f"Collector {name}: {c.status}: {c.reason}", err=True)
+    return result
+
+
+def _render(
+    doc: dict[str, Any], out: Path, formats: list[str], previous: dict[str, Any] | None
+) -> None:
+    changes = diff.compare(previous, doc) if previous is not None else None
+    rendered = {
+        out / fmt.filename: report.render(fmt, doc, changes)
+        for fmt in (report.Format(f) for f in sorted(set(formats)))
+    }
+    results.write_all(rendered)
     for p in rendered:
         click.echo(f"Wrote {p}")
-    return result
 
 
 @main.command("audit", epilog=EXIT_CODES_HELP)
@@ -145,6 +159,39 @@ def demo_cmd(secure: bool, out: Path | None, **opts: Any) -> None:
         _internal(e)
     click.echo(f"Open {out / 'index.html'} in a browser to see the dashboard.")
     sys.exit(audit.EXIT_INCOMPLETE if result.exit_code == audit.EXIT_INCOMPLETE else 0)
+
+
+@main.command("report")
+@click.argument("results_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(config.FORMATS),
+    multiple=True,
+    help="Output format (repeatable; default html).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("auditor-report"),
+    help="Output folder.",
+)
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="An earlier results.json to compare with.",
+)
+def report_cmd(
+    results_file: Path, formats: tuple[str, ...], out: Path, previous: Path | None
+) -> None:
+    """Re-render a stored results.json without re-running any collector."""
+    try:
+        doc = results.load(results_file)
+        before = results.load(previous) if previous else None
+        _render(doc, out, list(formats) or ["html"], before)
+    except AuditorError as e:
+        _fatal(e)
 
 
 @main.command("collectors")

@@ -19,7 +19,7 @@ from auditor.errors import ConfigError
 from auditor.files import DEFAULT_EXCLUDES
 
 MAX_CONFIG_BYTES = 1024 * 1024
-FORMATS = ("html", "json")
+FORMATS = ("html", "json", "sarif", "junit", "markdown")
 
 DEFAULTS: dict[str, Any] = {
     "checklist": None,

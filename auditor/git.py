@@ -10,6 +10,7 @@ system and global configuration.
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from dataclasses import dataclass
@@ -20,12 +21,26 @@ from auditor.errors import GitError, ToolMissingError
 
 GIT_TIMEOUT = 120.0
 
-_EMPTY_DIR = Path(tempfile.gettempdir()) / "auditor-empty-hooks"
+
+@functools.cache
+def private_dir() -> Path:
+    """A fresh directory only we can write, made once per process: the empty hooks
+    directory and empty config files live here (a fixed name in /tmp could be
+    planted by another user)."""
+    return Path(tempfile.mkdtemp(prefix="auditor-"))
 
 
 def _empty_hooks_dir() -> str:
-    _EMPTY_DIR.mkdir(mode=0o700, exist_ok=True)
-    return str(_EMPTY_DIR)
+    return str(private_dir())
+
+
+def empty_config_file() -> str:
+    """An empty file of our own for GIT_CONFIG_GLOBAL: not os.devnull, which a broken
+    machine may have turned into a regular file with content."""
+    path = private_dir() / "empty-config"
+    if not path.is_file() or path.stat().st_size:
+        path.write_bytes(b"")
+    return str(path)
 
 
 def hardened_env() -> dict[str, str]:
@@ -35,7 +50,7 @@ def hardened_env() -> dict[str, str]:
     env.update(
         {
             "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_CONFIG_GLOBAL": empty_config_file(),
             "GIT_TERMINAL_PROMPT": "0",
             "GIT_PAGER": "cat",
             "PAGER": "cat",

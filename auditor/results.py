@@ -15,7 +15,7 @@ from typing import Any
 from auditor import __version__, resources
 from auditor.audit import AuditResult
 from auditor.controls import ControlResult
-from auditor.errors import OutputError
+from auditor.errors import InputError, OutputError
 from auditor.files import DEFAULT_EXCLUDES
 
 SCHEMA_VERSION = "1.0"
@@ -156,3 +156,30 @@ def write_all(outputs: dict[Path, str]) -> None:
     every previous file as it was."""
     for path, text in outputs.items():
         write_atomic(path, text)
+
+
+def load(path: Path) -> dict[str, Any]:
+    """A stored results document, checked just enough that reports can trust its shape."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(
+            str(path), None, None, f"expected a readable results file ({e.strerror})"
+        ) from None
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(str(path), None, None, "expected UTF-8 JSON") from None
+    except json.JSONDecodeError as e:
+        raise InputError(str(path), e.lineno, e.colno, f"expected valid JSON ({e.msg})") from None
+    if not isinstance(doc, dict) or doc.get("schema_version") != SCHEMA_VERSION:
+        raise InputError(
+            str(path),
+            1,
+            1,
+            f"expected an auditor results document with schema_version {SCHEMA_VERSION}",
+        )
+    for key in ("controls", "practices", "collectors", "score", "target", "checklist", "settings"):
+        if key not in doc:
+            raise InputError(str(path), 1, 1, f"expected key '{key}' in the results document")
+    return doc

@@ -28,6 +28,7 @@ from auditor.evidence import (
     Severity,
     fingerprint,
 )
+from auditor.git import empty_config_file
 
 SUFFIXES = (".py", ".html", ".htm", ".jinja", ".jinja2", ".j2")
 MAX_TARGET_BYTES = 2 * 1024 * 1024
@@ -56,7 +57,7 @@ def _env() -> dict[str, str]:
         {
             "SEMGREP_SEND_METRICS": "off",
             "SEMGREP_ENABLE_VERSION_CHECK": "0",
-            "SEMGREP_SETTINGS_FILE": os.devnull,
+            "SEMGREP_SETTINGS_FILE": empty_config_file(),
             "SEMGREP_APP_TOKEN": "",
         }
     )
