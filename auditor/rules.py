@@ -53,7 +53,12 @@ def load_catalog(checks: Path) -> Mapping[str, Mapping[str, RuleInfo]]:
                 cwe = None
                 title = fields["message"].string("message") if "message" in fields else ""
             else:
-                fields = item.mapping(f"{tool} rule", {"id", "title"}, {"cwe"})
+                # a catalogue entry: id and title are ours to check, the rest (patterns,
+                # validators) belongs to the collector that reads the file
+                fields = {k.string("key"): v for k, v in item.items()}
+                for required in ("id", "title"):
+                    if required not in fields:
+                        raise item.fail(f"expected key '{required}' in {tool} rule")
                 title = fields["title"].string("title")
                 cwe = fields["cwe"].string("cwe") if "cwe" in fields else None
             rule_id = fields["id"].string("id")
