@@ -11,15 +11,16 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+from auditor import attestations, git, resources, rules, waivers
 from auditor import checklist as checklist_mod
-from auditor import git, resources, rules
-from auditor.checklist import Checklist, CollectorInfo
+from auditor.checklist import ATTESTATION, Checklist, CollectorInfo
 from auditor.collectors import PLANNED, REGISTRY, AuditContext, Collector
 from auditor.config import SOURCE_REPO, Settings
 from auditor.controls import ControlResult, Status, evaluate
 from auditor.errors import AuditorError, ConfigError
-from auditor.evidence import CollectorResult, CollectorStatus
+from auditor.evidence import CollectorResult, CollectorStatus, Severity
 from auditor.scoring import Score, score
 
 EXIT_OK = 0
@@ -40,22 +41,33 @@ class AuditResult:
     score: Score
     started: dt.datetime
     duration_seconds: float
+    today: dt.date
+    waivers: tuple[dict[str, Any], ...] = ()
+    attested: tuple[str, ...] = ()
 
     @property
     def exit_code(self) -> int:
-        if any(c.status is CollectorStatus.ERROR for c in self.collected.values()):
-            return EXIT_INCOMPLETE
-        if any(r.status is Status.ERROR for r in self.controls):
+        errored = any(c.status is CollectorStatus.ERROR for c in self.collected.values()) or any(
+            r.status is Status.ERROR for r in self.controls
+        )
+        if errored and self.settings["fail_on_error"]:
             return EXIT_INCOMPLETE
         threshold = self.settings["fail_under"]
-        below = threshold is not None and (self.score.overall or 0.0) < threshold
-        if below or any(r.status is Status.FAIL for r in self.controls):
+        if threshold is not None and (self.score.overall or 0.0) < threshold:
             return EXIT_FAILED
+        floor = self.settings["fail_on"]
+        order = [s.value for s in Severity]
+        for r in self.controls:
+            if r.status is not Status.FAIL:
+                continue
+            if floor is None or order.index(r.control.severity.value) <= order.index(floor):
+                return EXIT_FAILED
         return EXIT_OK
 
 
 def collector_infos() -> dict[str, CollectorInfo]:
     infos = {name: CollectorInfo(False) for name in PLANNED}
+    infos[ATTESTATION] = CollectorInfo(True)
     for name, c in REGISTRY.items():
         infos[name] = CollectorInfo(True, frozenset(c.fact_keys))
     return infos
@@ -117,7 +129,39 @@ def _context(root: Path, is_git: bool, settings: Settings, name: str) -> AuditCo
     )
 
 
-def run(root: Path, settings: Settings) -> AuditResult:
+def _governance_file(
+    root: Path, settings: Settings, key: str, default: str
+) -> tuple[Path, str] | None:
+    """The waiver or attestation file: from settings, else the audited repo's default place."""
+    setting = settings.values[key]
+    if setting.value is not None:
+        if setting.source == SOURCE_REPO:
+            path = (root / str(setting.value)).resolve()
+            if not path.is_relative_to(root):
+                raise ConfigError(
+                    str(root / "pyproject.toml"), None, None,
+                    f"expected {key} inside the audited repository, got '{setting.value}'",
+                )  # fmt: skip
+            return path, str(path.relative_to(root))
+        return Path(str(setting.value)), str(setting.value)
+    candidate = root / default
+    if candidate.is_file() and not candidate.is_symlink():
+        return candidate, default
+    return None
+
+
+def _governance(
+    root: Path, settings: Settings, checklist: Checklist, today: dt.date
+) -> tuple[tuple[waivers.Waiver, ...], dict[str, attestations.Attestation]]:
+    found = _governance_file(root, settings, "waivers", ".auditor/waivers.yaml")
+    limits = {Severity(k): int(v) for k, v in settings["waiver_max_days"].items()}
+    waiver_list = waivers.load(found[0], checklist, limits, found[1]) if found else ()
+    found = _governance_file(root, settings, "attestations", ".auditor/attestations.yaml")
+    attested = attestations.load(found[0], checklist, today, found[1]) if found else {}
+    return waiver_list, attested
+
+
+def run(root: Path, settings: Settings, today: dt.date | None = None) -> AuditResult:
     if not root.is_dir():
         raise AuditorError(f"{root}: expected a directory to audit")
     root = root.resolve()
@@ -126,7 +170,15 @@ def run(root: Path, settings: Settings) -> AuditResult:
     checklist = load_checklist(checklist_path(root, settings))
     is_git = git.is_git_repo(root)
     head = git.head_commit(root) if is_git else None
-    needed = sorted({c.evidence.collector for c in checklist.controls() if c.implemented})
+    today = today or dt.date.today()
+    waiver_list, attested = _governance(root, settings, checklist, today)
+    needed = sorted(
+        {
+            c.evidence.collector
+            for c in checklist.controls()
+            if c.implemented and not c.manual and c.disabled is None
+        }
+    )
     collected: dict[str, CollectorResult] = {}
     with ThreadPoolExecutor(max_workers=max(1, len(needed))) as pool:
         futures = {
@@ -139,11 +191,16 @@ def run(root: Path, settings: Settings) -> AuditResult:
         }
         for name, fut in futures.items():
             collected[name] = fut.result()
+    collected, matched, expired = waivers.waive_collected(collected, waiver_list, today)
     honour = bool(settings["honour_inline_suppressions"])
     results = tuple(
-        evaluate(c, collected, is_git=is_git, honour_suppressions=honour)
+        evaluate(
+            c, collected, is_git=is_git, honour_suppressions=honour,
+            attestations=attested, today=today,
+        )
         for c in checklist.controls()
-    )
+    )  # fmt: skip
+    results = waivers.waive_controls(results, waiver_list, today, matched, expired)
     return AuditResult(
         root,
         is_git,
@@ -155,4 +212,7 @@ def run(root: Path, settings: Settings) -> AuditResult:
         score(checklist, results),
         started,
         time.monotonic() - t0,
+        today,
+        tuple(waivers.report(waiver_list, today, matched)),
+        tuple(sorted(attested)),
     )

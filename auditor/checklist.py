@@ -17,6 +17,8 @@ from auditor import yamlnodes
 from auditor.errors import ChecklistError
 from auditor.evidence import Severity
 
+ATTESTATION = "attestation"
+"""The pseudo-collector of manual controls, decided by a written attestation."""
 PASS_CONDITIONS_FOR_RULES = frozenset({"no_findings"})
 PASS_CONDITIONS_FOR_FACTS = frozenset({"empty", "not_empty", "present", "true", "false"})
 
@@ -59,6 +61,12 @@ class Control:
     references: References
     implemented: bool
     requires_git: bool
+    disabled: str | None = None
+    """Why an overlay switched this control off; shown, never silently dropped."""
+
+    @property
+    def manual(self) -> bool:
+        return self.evidence.collector == ATTESTATION
 
 
 @dataclass(frozen=True)
@@ -225,7 +233,10 @@ def _evidence(
     if rules and fact:
         raise node.fail("expected either rules or fact, not both")
     pass_if = f["pass_if"].string("pass_if") if "pass_if" in f else None
-    if implemented:
+    if name == ATTESTATION:
+        if rules or fact or pass_if:
+            raise node.fail("expected no rules, fact or pass_if for a manual (attestation) control")
+    elif implemented:
         if not rules and not fact:
             raise node.fail("expected rules or fact for an implemented control")
         if pass_if is None:

@@ -77,6 +77,36 @@ def _audit_options(f: F) -> F:
             help="Per-collector timeout in seconds.",
         ),
         click.option(
+            "--waivers",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            default=None,
+            help="Waiver file (default: .auditor/waivers.yaml in the audited repository).",
+        ),
+        click.option(
+            "--attestations",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            default=None,
+            help="Attestation file (default: .auditor/attestations.yaml in the audited repo).",
+        ),
+        click.option(
+            "--fail-on",
+            type=click.Choice(["critical", "high", "medium", "low"]),
+            default=None,
+            help="Exit 1 only for failing controls at or above this severity.",
+        ),
+        click.option(
+            "--fail-on-error/--no-fail-on-error",
+            default=None,
+            help="Exit 3 when the audit is incomplete (default: on).",
+        ),
+        click.option(
+            "--today",
+            type=click.DateTime(formats=["%Y-%m-%d"]),
+            default=None,
+            hidden=True,
+            help="Evaluate waivers and attestations as of this date (for reproducing an audit).",
+        ),
+        click.option(
             "--previous",
             type=click.Path(exists=True, dir_okay=False, path_type=Path),
             default=None,
@@ -94,10 +124,15 @@ def _run(path: Path, out: Path, opts: dict[str, Any]) -> audit.AuditResult:
         "formats": opts["formats"],
         "fail_under": opts["fail_under"],
         "timeout": opts["timeout"],
+        "waivers": str(opts["waivers"]) if opts["waivers"] else None,
+        "attestations": str(opts["attestations"]) if opts["attestations"] else None,
+        "fail_on": opts["fail_on"],
+        "fail_on_error": opts["fail_on_error"],
     }
     settings = config.resolve(path, opts["config_file"], cli)
     previous = results.load(opts["previous"]) if opts["previous"] else None
-    result = audit.run(path, settings)
+    today = opts["today"].date() if opts["today"] else None
+    result = audit.run(path, settings, today)
     doc = results.build(result)
     _render(doc, out, settings["formats"], previous)
     click.echo(f"Score: {result.score.summary}")

@@ -33,6 +33,11 @@ DEFAULTS: dict[str, Any] = {
     "http_urls": [],
     "ca_bundle": None,
     "osv_db": None,
+    "waivers": None,
+    "attestations": None,
+    "waiver_max_days": {"critical": 90, "high": 90, "medium": 365, "low": 365},
+    "fail_on": None,
+    "fail_on_error": True,
     "honour_inline_suppressions": True,
 }
 
@@ -113,7 +118,26 @@ def _validate(name: str, value: Any, path: Path, display: str) -> Any:
         ):
             raise bad("a table of collector = seconds")
         return {str(k): float(v) for k, v in value.items()}
-    if name in ("checklist", "ca_bundle", "osv_db"):
+    if name == "waiver_max_days":
+        sev = {"critical", "high", "medium", "low"}
+        if (
+            not isinstance(value, dict)
+            or not set(value) <= sev
+            or not all(
+                isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value.values()
+            )
+        ):
+            raise bad("a table of severity = days")
+        return {**DEFAULTS["waiver_max_days"], **value}
+    if name == "fail_on":
+        if value not in ("critical", "high", "medium", "low"):
+            raise bad("one of critical, high, medium, low")
+        return value
+    if name == "fail_on_error":
+        if not isinstance(value, bool):
+            raise bad("true or false")
+        return value
+    if name in ("checklist", "ca_bundle", "osv_db", "waivers", "attestations"):
         if not isinstance(value, str) or not value:
             raise bad("a path")
         return value

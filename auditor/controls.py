@@ -6,10 +6,12 @@ not positive proof of compliance is not ``pass``.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from auditor.attestations import Attestation
 from auditor.checklist import Control
 from auditor.evidence import CollectorResult, CollectorStatus, Fact, Finding
 
@@ -20,6 +22,9 @@ class Status(enum.StrEnum):
     ERROR = "error"
     NOT_APPLICABLE = "not_applicable"
     NOT_IMPLEMENTED = "not_implemented"
+    WAIVED = "waived"
+    UNVERIFIED = "unverified"
+    DISABLED = "disabled"
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,8 @@ class ControlResult:
     facts: tuple[Fact, ...] = ()
     tool: str | None = None
     tool_version: str | None = None
+    waiver: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 def evaluate(
@@ -39,8 +46,18 @@ def evaluate(
     *,
     is_git: bool,
     honour_suppressions: bool,
+    attestations: Mapping[str, Attestation] | None = None,
+    today: dt.date | None = None,
 ) -> ControlResult:
     spec = control.evidence
+    if control.disabled is not None:
+        return ControlResult(
+            control, Status.DISABLED, f"disabled by the checklist overlay: {control.disabled}"
+        )
+    if control.manual:
+        return _by_attestation(
+            control, (attestations or {}).get(control.id), today or dt.date.today()
+        )
     if control.requires_git and not is_git:
         return ControlResult(
             control,
@@ -70,6 +87,21 @@ def evaluate(
     return _by_fact(control, result)
 
 
+def _by_attestation(control: Control, att: Attestation | None, today: dt.date) -> ControlResult:
+    if att is None:
+        return ControlResult(
+            control,
+            Status.UNVERIFIED,
+            "manual control: no attestation (.auditor/attestations.yaml)",
+        )
+    fact = att.fact()
+    if today > att.valid_until:
+        reason = f"attestation by {att.attested_by} expired on {att.valid_until}"
+        return ControlResult(control, Status.FAIL, reason, (), (fact,), "attestation")
+    reason = f"attested by {att.attested_by} on {att.date}, valid until {att.valid_until}"
+    return ControlResult(control, Status.PASS, reason, (), (fact,), "attestation")
+
+
 def _applicability(control: Control, result: CollectorResult, key: str) -> ControlResult | None:
     """``not_applicable`` when the gating fact is empty; ``error`` when it is missing or unknown."""
     tool = (result.tool, result.tool_version)
@@ -91,7 +123,9 @@ def _by_rules(control: Control, result: CollectorResult, honour: bool) -> Contro
     rules = set(control.evidence.rules)
     matched = tuple(f for f in result.findings if f.rule_id in rules)
     silenced = [f for f in matched if f.suppressed_by]
-    active = [f for f in matched if not (honour and f.suppressed_by)]
+    inline_ok = [f for f in matched if not (honour and f.suppressed_by)]
+    active = [f for f in inline_ok if not f.waived_by]
+    waived = [f for f in inline_ok if f.waived_by]
     scanned = result.details.get("files_scanned")
     scope = f" in {scanned} files" if scanned is not None else ""
     note = ""
@@ -106,6 +140,11 @@ def _by_rules(control: Control, result: CollectorResult, honour: bool) -> Contro
     if active:
         reason = f"{len(active)} finding(s) from {rule_list}{scope}{note}"
         return ControlResult(control, Status.FAIL, reason, matched, (), *tool)
+    if waived:
+        reason = f"{len(waived)} finding(s) from {rule_list}{scope}, all waived{note}"
+        return ControlResult(
+            control, Status.WAIVED, reason, matched, (), *tool, waived[0].waived_by
+        )
     reason = f"no finding from {rule_list}{scope}{note}"
     return ControlResult(control, Status.PASS, reason, matched, (), *tool)
 

@@ -66,6 +66,8 @@ class Finding:
     confidence: str | None = None
     suppressed_by: str | None = None
     """The inline comment that silenced it (``# nosec``), if any: shown, never hidden."""
+    waived_by: str | None = None
+    """The governed waiver that accepts it, if any: shown, never hidden."""
 
     def sort_key(self) -> tuple[str, str, int, int, str]:
         loc = self.location
@@ -82,6 +84,7 @@ class Finding:
             "tool_version": self.tool_version,
             "fingerprint": self.fingerprint,
             "suppressed_by": self.suppressed_by,
+            "waived_by": self.waived_by,
         }
 
 

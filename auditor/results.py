@@ -52,6 +52,10 @@ def _control(r: ControlResult) -> dict[str, Any]:
         "tool": r.tool,
         "tool_version": r.tool_version,
         "remediation": c.remediation,
+        "manual": c.manual,
+        "disabled": c.disabled,
+        "waiver": r.waiver,
+        "notes": list(r.notes),
         "references": {"cwe": list(c.references.cwe), "asvs": list(c.references.asvs)},
         "evidence": {
             "findings": [f.to_dict() for f in sorted(r.findings, key=lambda f: f.sort_key())],
@@ -125,6 +129,11 @@ def build(result: AuditResult) -> dict[str, Any]:
             for p in checklist.practices
         ],
         "controls": [_control(r) for r in result.controls],
+        "governance": {
+            "evaluated_on": result.today.isoformat(),
+            "waivers": list(result.waivers),
+            "attested_controls": list(result.attested),
+        },
         "exit_code": result.exit_code,
     }
 

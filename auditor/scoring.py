@@ -22,7 +22,10 @@ SEVERITY_WEIGHT = {
     Severity.MEDIUM: 2.0,
     Severity.LOW: 1.0,
 }
-UNEVALUATED = (Status.ERROR, Status.NOT_IMPLEMENTED)
+UNEVALUATED = (Status.ERROR, Status.NOT_IMPLEMENTED, Status.UNVERIFIED)
+EXCLUDED = (Status.NOT_APPLICABLE, Status.WAIVED, Status.DISABLED)
+"""Left out of the denominator: they do not apply, or the risk was accepted (and is
+counted and listed separately)."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ def _counts(results: Sequence[ControlResult]) -> dict[str, int]:
 def practice_score(results: Sequence[ControlResult]) -> float | None:
     total = earned = 0.0
     for r in results:
-        if r.status is Status.NOT_APPLICABLE:
+        if r.status in EXCLUDED:
             continue
         w = SEVERITY_WEIGHT[r.control.severity]
         total += w
@@ -90,7 +93,9 @@ def _summary(overall: float | None, counts: dict[str, int]) -> str:
         parts.append(f"{counts[Status.ERROR.value]} errored")
     if counts[Status.NOT_IMPLEMENTED.value]:
         parts.append(f"{counts[Status.NOT_IMPLEMENTED.value]} not implemented")
-    n = counts[Status.ERROR.value] + counts[Status.NOT_IMPLEMENTED.value]
+    if counts[Status.UNVERIFIED.value]:
+        parts.append(f"{counts[Status.UNVERIFIED.value]} unverified")
+    n = sum(counts[s.value] for s in UNEVALUATED)
     if n:
         noun = "control" if n == 1 else "controls"
         return f"{head}, {n} {noun} could not be evaluated ({', '.join(parts)})"

@@ -8,6 +8,7 @@ documents explode.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Set as AbstractSet
 from pathlib import Path
@@ -24,6 +25,7 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 
@@ -120,6 +122,16 @@ class Node:
         if not isinstance(self.node, yaml.ScalarNode) or self.node.tag != _BOOL:
             raise self.fail(f"expected true or false for {what}")
         return str(self.node.value).lower() in ("true", "yes", "on")
+
+    def date(self, what: str) -> dt.date:
+        """A calendar date written YYYY-MM-DD (plain or quoted)."""
+        ok = isinstance(self.node, yaml.ScalarNode) and self.node.tag in (_STR, _TIMESTAMP)
+        if ok:
+            try:
+                return dt.date.fromisoformat(str(self.node.value).strip())
+            except ValueError:
+                pass
+        raise self.fail(f"expected a date YYYY-MM-DD for {what}")
 
     def strings(self, what: str) -> tuple[str, ...]:
         return tuple(item.string(what) for item in self.sequence(what))

@@ -24,7 +24,7 @@
   }
   form.addEventListener("input", apply);
   form.addEventListener("submit", function (e) { e.preventDefault(); });
-  var order = { critical: 0, high: 1, medium: 2, low: 3, fail: 0, error: 1, not_implemented: 2, pass: 3, not_applicable: 4 };
+  var order = { critical: 0, high: 1, medium: 2, low: 3, fail: 0, error: 1, unverified: 2, waived: 3, not_implemented: 4, pass: 5, not_applicable: 6, disabled: 7 };
   Array.prototype.forEach.call(table.querySelectorAll("th button"), function (button, index) {
     var ascending = true;
     button.addEventListener("click", function () {

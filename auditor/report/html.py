@@ -13,13 +13,25 @@ import jinja2
 
 from auditor import resources
 
-STATUS_ORDER = ("fail", "error", "not_implemented", "pass", "not_applicable")
+STATUS_ORDER = (
+    "fail",
+    "error",
+    "unverified",
+    "waived",
+    "not_implemented",
+    "pass",
+    "not_applicable",
+    "disabled",
+)
 STATUS_LABELS = {
     "pass": ("\u2714", "Pass"),
     "fail": ("\u2718", "Fail"),
     "error": ("\u26a0", "Error"),
     "not_applicable": ("\u2013", "Not applicable"),
     "not_implemented": ("\u25cb", "Not implemented"),
+    "waived": ("\u2691", "Waived"),
+    "unverified": ("?", "Unverified (manual)"),
+    "disabled": ("\u2298", "Disabled by overlay"),
 }
 STATUS_COLOURS = {
     "pass": "#0b6b2c",
@@ -27,6 +39,9 @@ STATUS_COLOURS = {
     "error": "#8a4b00",
     "not_applicable": "#9aa1aa",
     "not_implemented": "#c9cdd3",
+    "waived": "#5b3f99",
+    "unverified": "#b8860b",
+    "disabled": "#6b7280",
 }
 
 

@@ -53,7 +53,13 @@ def render(doc: dict[str, Any]) -> str:
                 counts["errors"] += 1
                 el = ET.SubElement(case, "error", message=message, type="collector-error")
                 el.text = _clean(_evidence(c))
-            elif c["status"] in ("not_applicable", "not_implemented"):
+            elif c["status"] in (
+                "not_applicable",
+                "not_implemented",
+                "waived",
+                "unverified",
+                "disabled",
+            ):
                 counts["skipped"] += 1
                 ET.SubElement(case, "skipped", message=_clean(f"{c['status']}: {c['reason']}"))
         for k, v in counts.items():

@@ -17,6 +17,9 @@ _ICON = {
     "error": "⚠️",
     "not_applicable": "\u2796",
     "not_implemented": "⭕",
+    "waived": "\U0001f6a9",
+    "unverified": "\u2753",
+    "disabled": "\u26d4",
 }
 
 

@@ -71,8 +71,13 @@ def render(doc: dict[str, Any]) -> str:
                 "partialFingerprints": {"auditorFinding/v1": f["fingerprint"]},
                 "properties": {"control": c["id"], "toolVersion": f["tool_version"]},
             }
+            suppressions = []
             if f["suppressed_by"]:
-                result["suppressions"] = [{"kind": "inSource", "justification": f["suppressed_by"]}]
+                suppressions.append({"kind": "inSource", "justification": f["suppressed_by"]})
+            if f.get("waived_by"):
+                suppressions.append({"kind": "external", "justification": f["waived_by"]})
+            if suppressions:
+                result["suppressions"] = suppressions
             results.append(result)
         if c["status"] == "fail" and not c["evidence"]["findings"]:
             rule(c["id"], c, c["collector"])

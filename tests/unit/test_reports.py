@@ -32,6 +32,7 @@ def finding(
         "tool_version": "1.9.4",
         "fingerprint": fp,
         "suppressed_by": suppressed,
+        "waived_by": None,
     }
 
 
@@ -56,13 +57,27 @@ def control(
         "tool": "bandit",
         "tool_version": "1.9.4",
         "remediation": "m",
+        "manual": False,
+        "disabled": None,
+        "waiver": None,
+        "notes": [],
         "references": {"cwe": ["CWE-78"], "asvs": ["5.3.8"]},
         "evidence": {"findings": findings, "facts": facts},
     }
 
 
 def counts(**kw: int) -> dict[str, int]:
-    return {s: kw.get(s, 0) for s in ("pass", "fail", "error", "not_applicable", "not_implemented")}
+    statuses = (
+        "pass",
+        "fail",
+        "error",
+        "not_applicable",
+        "not_implemented",
+        "waived",
+        "unverified",
+        "disabled",
+    )
+    return {s: kw.get(s, 0) for s in statuses}
 
 
 @pytest.fixture
@@ -141,6 +156,7 @@ def doc() -> dict[str, Any]:
             },
         ],
         "controls": controls,
+        "governance": {"evaluated_on": "2026-11-26", "waivers": [], "attested_controls": []},
         "exit_code": 3,
     }
 
