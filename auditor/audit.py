@@ -93,7 +93,11 @@ def checklist_path(root: Path, settings: Settings) -> Path:
                 f"expected a checklist inside the audited repository, got '{setting.value}'",
             )
         return candidate
-    return Path(str(setting.value))
+    value = str(setting.value)
+    bundled = resources.data_dir("checklists") / f"{value}.yaml"
+    if "/" not in value and not value.endswith((".yaml", ".yml")) and bundled.is_file():
+        return bundled
+    return Path(value)
 
 
 def run_collector(collector: Collector, ctx: AuditContext) -> CollectorResult:

@@ -13,6 +13,8 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from auditor import yamlnodes
 from auditor.errors import ChecklistError
 from auditor.evidence import Severity
@@ -87,6 +89,8 @@ class Checklist:
     practices: tuple[Practice, ...]
     path: str
     sha256: str
+    extends: tuple[str, ...] = ()
+    """The chain of checklists this one overlays, nearest first."""
 
     def controls(self) -> Iterator[Control]:
         for practice in self.practices:
@@ -100,9 +104,16 @@ def load(
     path: Path,
     collectors: Mapping[str, CollectorInfo],
     rule_catalog: Mapping[str, AbstractSet[str]],
+    _chain: tuple[Path, ...] = (),
 ) -> Checklist:
     """Parse and validate ``path`` against the known collectors and rules."""
     root = yamlnodes.load(path, ChecklistError, str(path))
+    if isinstance(root.node, yaml.MappingNode) and any(
+        getattr(k, "value", None) == "extends" for k, _ in root.node.value
+    ):
+        from auditor import overlay  # an overlay re-enters load() for its base
+
+        return overlay.load(root, path, collectors, rule_catalog, _chain)
     top = root.mapping("checklist", {"id", "version", "title", "practices"}, {"description"})
     practices: list[Practice] = []
     seen: set[str] = set()
@@ -142,7 +153,8 @@ def _practice(
     if weight <= 0:
         raise f["weight"].fail("expected a practice weight greater than 0")
     controls = tuple(
-        _control(c, pid, collectors, rule_catalog, seen) for c in f["controls"].sequence("controls")
+        parse_control(c, pid, collectors, rule_catalog, seen)
+        for c in f["controls"].sequence("controls")
     )
     if not controls:
         raise f["controls"].fail("expected at least one control")
@@ -151,7 +163,7 @@ def _practice(
     )
 
 
-def _control(
+def parse_control(
     node: yamlnodes.Node,
     practice_id: str,
     collectors: Mapping[str, CollectorInfo],

@@ -88,6 +88,7 @@ def build(result: AuditResult) -> dict[str, Any]:
             "title": checklist.title,
             "path": _display_path(checklist.path),
             "sha256": checklist.sha256,
+            "extends": list(checklist.extends),
         },
         "target": {
             "path": str(result.root),

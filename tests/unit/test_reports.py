@@ -109,6 +109,7 @@ def doc() -> dict[str, Any]:
             "title": "t",
             "path": "bundled:x",
             "sha256": "0" * 64,
+            "extends": [],
         },
         "target": {"path": "/tmp/repo", "is_git": True, "head_commit": "1" * 40},
         "settings": [],
