@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -227,6 +228,32 @@ def report_cmd(
         _render(doc, out, list(formats) or ["html"], before)
     except AuditorError as e:
         _fatal(e)
+
+
+@main.command("diff")
+@click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--fail-on-regression", is_flag=True, help="Exit 1 on any new failing control.")
+def diff_cmd(old: Path, new: Path, fmt: str, fail_on_regression: bool) -> None:
+    """Control-level changes between two results.json files, including weakening of the audit."""
+    try:
+        changes = diff.compare(results.load(old), results.load(new))
+    except AuditorError as e:
+        _fatal(e)
+    if fmt == "json":
+        click.echo(json.dumps(changes, indent=2, sort_keys=True))
+    elif fmt == "markdown":
+        click.echo(report.markdown.render_changes(changes), nl=False)
+    else:
+        click.echo(diff.render_text(changes), nl=False)
+    sys.exit(1 if fail_on_regression and changes["new_failures"] else 0)
 
 
 @main.command("collectors")

@@ -74,3 +74,23 @@ def render(doc: dict[str, Any], changes: dict[str, Any] | None = None) -> str:
         cut = text.rfind("\n", 0, MAX_CHARS - 200)
         text = text[:cut] + "\n\n_Summary truncated; see the full dashboard and results.json._\n"
     return text
+
+
+def render_changes(changes: dict[str, Any]) -> str:
+    delta = changes["score_delta"]
+    shown = "n/a" if delta is None else f"{delta:+.1f}"
+    out = [
+        f"## Audit changes: score {changes['previous_score']} → {changes['new_score']} ({shown})",
+        "",
+    ]
+    for label, key in (
+        ("New failures", "new_failures"),
+        ("Fixed", "fixed"),
+        ("Newly waived", "newly_waived"),
+        ("Waiver expired", "waiver_expired"),
+    ):
+        out.append(f"- **{label}:** {esc(', '.join(changes[key]) or 'none')}")
+    if changes["weakening"]:
+        out += ["", "### ⚠️ The audit itself was weakened", ""]
+        out += [f"- {esc(w)}" for w in changes["weakening"]]
+    return "\n".join(out) + "\n"
