@@ -10,7 +10,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from auditor import __version__, audit, config, demo, diff, report, results
+from auditor import __version__, aggregate, audit, config, demo, diff, report, results
 from auditor.errors import AuditorError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -254,6 +254,36 @@ def diff_cmd(old: Path, new: Path, fmt: str, fail_on_regression: bool) -> None:
     else:
         click.echo(diff.render_text(changes), nl=False)
     sys.exit(1 if fail_on_regression and changes["new_failures"] else 0)
+
+
+@main.command("aggregate")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("auditor-org")
+)
+@click.option(
+    "--stale-days",
+    type=click.IntRange(min=1),
+    default=aggregate.DEFAULT_STALE_DAYS,
+    show_default=True,
+)
+def aggregate_cmd(files: tuple[Path, ...], out: Path, stale_days: int) -> None:
+    """Merge many repositories' results.json into one organisation dashboard."""
+    import datetime as dt
+
+    try:
+        org = aggregate.rollup(files, dt.datetime.now(dt.UTC), stale_days)
+        outputs = {
+            out / "org.json": json.dumps(org, indent=2, sort_keys=True) + "\n",
+            out / "index.html": report.html.render_org(org),
+        }
+        results.write_all(outputs)
+    except AuditorError as e:
+        _fatal(e)
+    for p in outputs:
+        click.echo(f"Wrote {p}")
 
 
 @main.command("collectors")

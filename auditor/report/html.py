@@ -128,3 +128,17 @@ def render(doc: dict[str, Any], changes: dict[str, Any] | None = None) -> str:
         css_hash=_csp_hash(css),
         js_hash=_csp_hash(js),
     )
+
+
+def render_org(org: dict[str, Any]) -> str:
+    """The organisation roll-up page (no script needed: a plain sorted table)."""
+    templates = resources.templates_dir()
+    css = (templates / "dashboard.css").read_text("utf-8")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template("org.html.j2").render(org=org, css=css, css_hash=_csp_hash(css))
