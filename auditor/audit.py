@@ -17,7 +17,7 @@ from auditor import attestations, git, resources, rules, waivers
 from auditor import checklist as checklist_mod
 from auditor.checklist import ATTESTATION, Checklist, CollectorInfo
 from auditor.collectors import PLANNED, REGISTRY, AuditContext, Collector
-from auditor.config import SOURCE_REPO, Settings
+from auditor.config import SOURCE_CLI, SOURCE_REPO, Settings
 from auditor.controls import ControlResult, Status, evaluate
 from auditor.errors import AuditorError, ConfigError
 from auditor.evidence import CollectorResult, CollectorStatus, Severity
@@ -134,10 +134,16 @@ def _context(root: Path, is_git: bool, settings: Settings, name: str) -> AuditCo
 
 
 def _governance_file(
-    root: Path, settings: Settings, key: str, default: str
+    root: Path, settings: Settings, key: str, default: str, trusted_ref: str | None = None
 ) -> tuple[Path, str] | None:
-    """The waiver or attestation file: from settings, else the audited repo's default place."""
+    """The waiver or attestation file: from settings, else the audited repo's default
+    place; with a trusted ref, the repository's copy is read from that ref instead."""
     setting = settings.values[key]
+    from_operator = setting.source == SOURCE_CLI or setting.source.startswith("--config")
+    if trusted_ref is not None and not from_operator:
+        rel = str(setting.value) if setting.value is not None else default
+        extracted = git.file_at(root, trusted_ref, rel)
+        return (extracted, f"{trusted_ref}:{rel}") if extracted else None
     if setting.value is not None:
         if setting.source == SOURCE_REPO:
             path = (root / str(setting.value)).resolve()
@@ -155,17 +161,21 @@ def _governance_file(
 
 
 def _governance(
-    root: Path, settings: Settings, checklist: Checklist, today: dt.date
+    root: Path, settings: Settings, checklist: Checklist, today: dt.date, trusted_ref: str | None
 ) -> tuple[tuple[waivers.Waiver, ...], dict[str, attestations.Attestation]]:
-    found = _governance_file(root, settings, "waivers", ".auditor/waivers.yaml")
+    found = _governance_file(root, settings, "waivers", ".auditor/waivers.yaml", trusted_ref)
     limits = {Severity(k): int(v) for k, v in settings["waiver_max_days"].items()}
     waiver_list = waivers.load(found[0], checklist, limits, found[1]) if found else ()
-    found = _governance_file(root, settings, "attestations", ".auditor/attestations.yaml")
+    found = _governance_file(
+        root, settings, "attestations", ".auditor/attestations.yaml", trusted_ref
+    )
     attested = attestations.load(found[0], checklist, today, found[1]) if found else {}
     return waiver_list, attested
 
 
-def run(root: Path, settings: Settings, today: dt.date | None = None) -> AuditResult:
+def run(
+    root: Path, settings: Settings, today: dt.date | None = None, trusted_ref: str | None = None
+) -> AuditResult:
     if not root.is_dir():
         raise AuditorError(f"{root}: expected a directory to audit")
     root = root.resolve()
@@ -175,7 +185,7 @@ def run(root: Path, settings: Settings, today: dt.date | None = None) -> AuditRe
     is_git = git.is_git_repo(root)
     head = git.head_commit(root) if is_git else None
     today = today or dt.date.today()
-    waiver_list, attested = _governance(root, settings, checklist, today)
+    waiver_list, attested = _governance(root, settings, checklist, today, trusted_ref)
     needed = sorted(
         {
             c.evidence.collector

@@ -10,7 +10,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from auditor import __version__, aggregate, audit, config, demo, diff, report, results
+from auditor import __version__, aggregate, audit, config, demo, diff, git, report, results
 from auditor.errors import AuditorError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -101,6 +101,14 @@ def _audit_options(f: F) -> F:
             help="Exit 3 when the audit is incomplete (default: on).",
         ),
         click.option(
+            "--config-from",
+            "config_from",
+            default=None,
+            metavar="REF",
+            help="Read the repository's auditor settings, waivers and attestations from this "
+            "trusted git ref (e.g. the base branch) instead of the working tree.",
+        ),
+        click.option(
             "--today",
             type=click.DateTime(formats=["%Y-%m-%d"]),
             default=None,
@@ -130,10 +138,12 @@ def _run(path: Path, out: Path, opts: dict[str, Any]) -> audit.AuditResult:
         "fail_on": opts["fail_on"],
         "fail_on_error": opts["fail_on_error"],
     }
-    settings = config.resolve(path, opts["config_file"], cli)
+    ref = opts["config_from"]
+    trusted = (ref, git.file_at(path, ref, "pyproject.toml")) if ref else None
+    settings = config.resolve(path, opts["config_file"], cli, trusted)
     previous = results.load(opts["previous"]) if opts["previous"] else None
     today = opts["today"].date() if opts["today"] else None
-    result = audit.run(path, settings, today)
+    result = audit.run(path, settings, today, ref)
     doc = results.build(result)
     _render(doc, out, settings["formats"], previous)
     click.echo(f"Score: {result.score.summary}")

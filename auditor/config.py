@@ -173,12 +173,27 @@ def read_table(path: Path, *, in_pyproject: bool, display: str | None = None) ->
     return {k: _validate(k, v, path, display) for k, v in table.items()}
 
 
-def resolve(repo: Path, config_file: Path | None, cli: Mapping[str, Any]) -> Settings:
+def resolve(
+    repo: Path,
+    config_file: Path | None,
+    cli: Mapping[str, Any],
+    trusted: tuple[str, Path | None] | None = None,
+) -> Settings:
+    """``trusted`` is (ref, extracted pyproject or None): with it, the repository's own
+    settings are read from that ref (the base branch), not from the working tree that a
+    pull request may have changed."""
     values = {k: Setting(k, v, SOURCE_DEFAULT) for k, v in DEFAULTS.items()}
-    pyproject = repo / "pyproject.toml"
-    if pyproject.is_file() and not pyproject.is_symlink():
-        for k, v in read_table(pyproject, in_pyproject=True).items():
-            values[k] = Setting(k, v, SOURCE_REPO)
+    if trusted is not None:
+        ref, extracted = trusted
+        if extracted is not None:
+            display = f"{ref}:pyproject.toml"
+            for k, v in read_table(extracted, in_pyproject=True, display=display).items():
+                values[k] = Setting(k, v, f"trusted ref {ref}: pyproject.toml [tool.auditor]")
+    else:
+        pyproject = repo / "pyproject.toml"
+        if pyproject.is_file() and not pyproject.is_symlink():
+            for k, v in read_table(pyproject, in_pyproject=True).items():
+                values[k] = Setting(k, v, SOURCE_REPO)
     if config_file is not None:
         for k, v in read_table(config_file, in_pyproject=False).items():
             values[k] = Setting(k, v, f"--config {config_file}")

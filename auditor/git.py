@@ -11,13 +11,14 @@ system and global configuration.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from auditor import proc
-from auditor.errors import GitError, ToolMissingError
+from auditor.errors import AuditorError, GitError, ToolMissingError
 
 GIT_TIMEOUT = 120.0
 
@@ -136,3 +137,28 @@ def head_commit(path: Path) -> str | None:
     if result.returncode != 0:
         return None
     return result.stdout.decode("ascii", "replace").strip() or None
+
+
+def file_at(repo: Path, ref: str, rel: str, max_bytes: int = 5 * 1024 * 1024) -> Path | None:
+    """``rel`` as committed at ``ref``, copied into our private directory (None if absent).
+
+    Used to read the auditor's own configuration from a trusted ref: the content is
+    read through ``git cat-file`` (no filters, no textconv), never checked out."""
+    git = Git(repo)
+    spec = f"{ref}:{rel}"
+    probe = git.run("cat-file", "-t", "--", spec, check=False)
+    if probe.returncode != 0:
+        known = git.run("rev-parse", "--verify", "-q", f"{ref}^{{commit}}", check=False)
+        if known.returncode != 0:
+            raise AuditorError(f"{repo}: expected a commit for the trusted ref, got '{ref}'")
+        return None
+    if probe.stdout.strip() != b"blob":
+        raise GitError(f"{spec} is not a file")
+    size = int(git.text("cat-file", "-s", "--", spec))
+    if size > max_bytes:
+        raise GitError(f"{spec} is larger than {max_bytes} bytes")
+    data = git.run("cat-file", "blob", "--", spec).stdout
+    digest = hashlib.sha256(spec.encode()).hexdigest()[:16]
+    out = private_dir() / f"trusted-{digest}-{Path(rel).name}"
+    out.write_bytes(data)
+    return out

@@ -66,3 +66,30 @@ def test_diff_shows_that_the_audit_was_weakened(
     assert "The audit itself was weakened" in proc.stdout
     assert "new exclusions: legacy" in proc.stdout
     assert "newly silenced by inline comments" in proc.stdout
+
+
+def test_config_from_trusted_ref_ignores_the_pull_requests_weakening(
+    tmp_path: Path, auditor_cli: Callable[..., Any], control_for_rule: Callable[[str], str]
+) -> None:
+    repo = make_repo(tmp_path / "r", {"app/run.py": SHELL})
+    git(repo, "checkout", "-qb", "pr")
+    waiver = (
+        "waivers:\n  - rule: B602\n    justification: trust me\n    owner: mallory\n"
+        "    approved_by: mallory2\n    created: 2026-11-01\n    expires: 2027-01-20\n"
+    )
+    commit(
+        repo,
+        {"pyproject.toml": '[tool.auditor]\nexclude = ["app"]\n', ".auditor/waivers.yaml": waiver},
+    )
+    out = tmp_path / "out"
+    proc = auditor_cli(
+        "audit", str(repo), "--out", str(out), "--config-from", "main", "--today", "2026-11-26"
+    )
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads((out / "results.json").read_text())
+    assert [c["status"] for c in doc["controls"] if c["id"] == control_for_rule("B602")] == ["fail"]
+    assert doc["governance"]["waivers"] == []
+    exclude = next(s for s in doc["settings"] if s["name"] == "exclude")
+    assert exclude["value"] == [] and exclude["source"] == "default"
+    bad = auditor_cli("audit", str(repo), "--out", str(tmp_path / "x"), "--config-from", "nope")
+    assert bad.returncode == 2 and "trusted ref, got 'nope'" in bad.stderr
