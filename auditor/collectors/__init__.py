@@ -6,8 +6,11 @@ from collections.abc import Mapping
 
 from auditor.collectors.bandit import BanditCollector
 from auditor.collectors.base import AuditContext, Collector
+from auditor.collectors.ci import CiCollector
+from auditor.collectors.dockerfile import DockerfileCollector
 from auditor.collectors.repository import RepositoryCollector
 from auditor.collectors.semgrep import SemgrepCollector
+from auditor.collectors.webserver import WebserverCollector
 
 __all__ = ["PLANNED", "REGISTRY", "AuditContext", "Collector"]
 
@@ -22,16 +25,18 @@ def _build(*collectors: Collector) -> Mapping[str, Collector]:
 
 
 REGISTRY: Mapping[str, Collector] = _build(
-    BanditCollector(), RepositoryCollector(), SemgrepCollector()
+    BanditCollector(),
+    RepositoryCollector(),
+    SemgrepCollector(),
+    DockerfileCollector(),
+    WebserverCollector(),
+    CiCollector(),
 )
 
 PLANNED: frozenset[str] = frozenset(
     {
         "django_settings",
         "flask_config",
-        "dockerfile",
-        "webserver",
-        "ci",
         "dependencies",
         "secrets",
         "tls",
