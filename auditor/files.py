@@ -58,7 +58,19 @@ def _is_virtualenv(path: str) -> bool:
     return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
 
 
-def walk(root: Path, suffixes: tuple[str, ...], excludes: Iterable[str]) -> FileSet:
+MAX_FILE_BYTES = 5 * 1024 * 1024
+"""Default size limit of a file handed to an analyser; bigger files are skipped, with
+the reason in the evidence (a 200 MB generated file must not stall an audit)."""
+MAX_FILES = 100_000
+
+
+def walk(
+    root: Path,
+    suffixes: tuple[str, ...],
+    excludes: Iterable[str],
+    max_bytes: int = MAX_FILE_BYTES,
+    max_files: int = MAX_FILES,
+) -> FileSet:
     """Regular files under ``root`` ending in ``suffixes``, relative, sorted."""
     patterns = tuple(excludes)
     result = FileSet()
@@ -94,6 +106,13 @@ def walk(root: Path, suffixes: tuple[str, ...], excludes: Iterable[str]) -> File
                     continue
                 if not stat.S_ISREG(st.st_mode):
                     result.skipped[rel] = "not a regular file"
+                    continue
+                if st.st_size > max_bytes:
+                    size = st.st_size
+                    result.skipped[rel] = f"larger than the {max_bytes}-byte limit ({size} bytes)"
+                    continue
+                if len(result.files) >= max_files:
+                    result.skipped[rel] = f"over the limit of {max_files} files per analyser"
                     continue
                 result.files.append(rel)
     result.files.sort()
