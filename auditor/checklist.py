@@ -40,8 +40,8 @@ class EvidenceSpec:
     rules: tuple[str, ...] = ()
     fact: str | None = None
     pass_if: str | None = None
-    applies_if: str | None = None
-    """A fact key of the same collector: when its value is empty (no Django project,
+    applies_if: tuple[str, ...] = ()
+    """Fact keys of the same collector: when all of them are empty (no Django project,
     no Dockerfile, no TLS target), the control is ``not_applicable`` instead of judged."""
 
 
@@ -115,6 +115,9 @@ def load(
 
         return overlay.load(root, path, collectors, rule_catalog, _chain)
     top = root.mapping("checklist", {"id", "version", "title", "practices"}, {"description"})
+    checklist_id = top["id"].string("checklist id")
+    version = top["version"].string("checklist version")
+    title = top["title"].string("checklist title")
     practices: list[Practice] = []
     seen: set[str] = set()
     for node in top["practices"].sequence("practices"):
@@ -123,9 +126,9 @@ def load(
     if not practices:
         raise top["practices"].fail("expected at least one practice")
     return Checklist(
-        id=top["id"].string("checklist id"),
-        version=top["version"].string("checklist version"),
-        title=top["title"].string("checklist title"),
+        id=checklist_id,
+        version=version,
+        title=title,
         description=top["description"].string("description") if "description" in top else "",
         practices=tuple(practices),
         path=str(path),
@@ -258,12 +261,16 @@ def _evidence(
             raise f["pass_if"].fail(
                 f"expected pass_if one of {', '.join(sorted(allowed))}, got '{pass_if}'"
             )
-    applies_if = None
+    applies_if: tuple[str, ...] = ()
     if "applies_if" in f:
-        applies_if = f["applies_if"].string("applies_if")
-        if info.implemented and applies_if not in info.fact_keys:
-            raise f["applies_if"].fail(
-                f"expected a fact key that {name} produces for applies_if, got '{applies_if}'"
-            )
+        gate = f["applies_if"]
+        items = gate.sequence("applies_if") if isinstance(gate.node, yaml.SequenceNode) else [gate]
+        for item in items:
+            key = item.string("applies_if")
+            if info.implemented and key not in info.fact_keys:
+                raise item.fail(
+                    f"expected a fact key that {name} produces for applies_if, got '{key}'"
+                )
+            applies_if += (key,)
     description = f["description"].string("description")
     return EvidenceSpec(name, description, rules, fact, pass_if, applies_if)

@@ -78,6 +78,12 @@ def _audit_options(f: F) -> F:
             help="Per-collector timeout in seconds.",
         ),
         click.option(
+            "--osv-db",
+            type=click.Path(exists=True, path_type=Path),
+            default=None,
+            help="Offline OSV PyPI database, folder or zip (default: from `auditor db update`).",
+        ),
+        click.option(
             "--waivers",
             type=click.Path(exists=True, dir_okay=False, path_type=Path),
             default=None,
@@ -136,6 +142,7 @@ def _run(path: Path, out: Path, opts: dict[str, Any]) -> audit.AuditResult:
         "waivers": str(opts["waivers"]) if opts["waivers"] else None,
         "attestations": str(opts["attestations"]) if opts["attestations"] else None,
         "fail_on": opts["fail_on"],
+        "osv_db": str(opts["osv_db"]) if opts["osv_db"] else None,
         "fail_on_error": opts["fail_on_error"],
     }
     ref = opts["config_from"]
@@ -198,6 +205,10 @@ def demo_cmd(secure: bool, out: Path | None, **opts: Any) -> None:
     try:
         repo = demo.build(variant, out / f"repo-{variant}")
         click.echo(f"Built the {variant} demo repository at {repo}")
+        if opts["osv_db"] is None:
+            # a few real advisories for the demo's pins, so the dependency control is decided
+            opts = {**opts, "osv_db": demo.OSV_DB}
+            click.echo(f"Using the demo vulnerability database {demo.OSV_DB} (6 records)")
         result = _run(repo, out, opts)
     except AuditorError as e:
         _fatal(e)
@@ -294,6 +305,30 @@ def aggregate_cmd(files: tuple[Path, ...], out: Path, stale_days: int) -> None:
         _fatal(e)
     for p in outputs:
         click.echo(f"Wrote {p}")
+
+
+@main.group("db")
+def db_group() -> None:
+    """The offline vulnerability database (OSV, PyPI ecosystem)."""
+
+
+@db_group.command("update")
+@click.option(
+    "--path",
+    "dest",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for all.zip (default: where the dependency collector looks).",
+)
+def db_update_cmd(dest: Path | None) -> None:
+    """Download the OSV PyPI database: the only command that uses the network."""
+    from auditor.deps.osv_update import update_database
+
+    try:
+        r = update_database(dest)
+    except AuditorError as e:
+        _fatal(e)
+    click.echo(f"Wrote {r.path}: {r.records} records, downloaded {r.downloaded}")
 
 
 @main.command("collectors")

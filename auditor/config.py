@@ -41,6 +41,10 @@ DEFAULTS: dict[str, Any] = {
     "honour_inline_suppressions": True,
 }
 
+OPERATOR_ONLY = frozenset({"osv_db", "ca_bundle"})
+"""Settings an audited repository may not set: they choose what the evidence is judged
+against (a near-empty vulnerability database, a CA that trusts anything)."""
+
 SOURCE_DEFAULT = "default"
 SOURCE_REPO = "audited repository: pyproject.toml [tool.auditor]"
 SOURCE_CLI = "command line"
@@ -193,6 +197,11 @@ def resolve(
         pyproject = repo / "pyproject.toml"
         if pyproject.is_file() and not pyproject.is_symlink():
             for k, v in read_table(pyproject, in_pyproject=True).items():
+                if k in OPERATOR_ONLY:
+                    raise ConfigError(
+                        str(pyproject), _line_of(pyproject, k), 1,
+                        f"expected '{k}' from the command line or --config, not the audited repo",
+                    )  # fmt: skip
                 values[k] = Setting(k, v, SOURCE_REPO)
     if config_file is not None:
         for k, v in read_table(config_file, in_pyproject=False).items():

@@ -78,7 +78,7 @@ def evaluate(
         )
     if result.status is CollectorStatus.NOT_APPLICABLE:
         return ControlResult(control, Status.NOT_APPLICABLE, result.reason or "", (), (), *tool)
-    if spec.applies_if is not None:
+    if spec.applies_if:
         gate = _applicability(control, result, spec.applies_if)
         if gate is not None:
             return gate
@@ -102,19 +102,23 @@ def _by_attestation(control: Control, att: Attestation | None, today: dt.date) -
     return ControlResult(control, Status.PASS, reason, (), (fact,), "attestation")
 
 
-def _applicability(control: Control, result: CollectorResult, key: str) -> ControlResult | None:
-    """``not_applicable`` when the gating fact is empty; ``error`` when it is missing or unknown."""
+def _applicability(
+    control: Control, result: CollectorResult, keys: tuple[str, ...]
+) -> ControlResult | None:
+    """``not_applicable`` when every gating fact is empty; ``error`` when one is missing
+    or unknown."""
     tool = (result.tool, result.tool_version)
-    facts = tuple(f for f in result.facts if f.key == key)
-    if not facts:
-        reason = f"{result.name} did not report fact '{key}'"
-        return ControlResult(control, Status.ERROR, reason, (), (), *tool)
+    facts = tuple(f for f in result.facts if f.key in keys)
+    missing = sorted(set(keys) - {f.key for f in facts})
+    if missing:
+        reason = f"{result.name} did not report fact '{missing[0]}'"
+        return ControlResult(control, Status.ERROR, reason, (), facts, *tool)
     unknown = [f for f in facts if f.unknown]
     if unknown:
-        reason = f"'{key}' is unknown: {unknown[0].unknown}"
+        reason = f"'{unknown[0].key}' is unknown: {unknown[0].unknown}"
         return ControlResult(control, Status.ERROR, reason, (), facts, *tool)
     if all(f.value in (None, False, "", [], {}) for f in facts):
-        reason = f"does not apply: {facts[0].how}"
+        reason = f"does not apply: nothing found for {', '.join(keys)} ({facts[0].how})"
         return ControlResult(control, Status.NOT_APPLICABLE, reason, (), facts, *tool)
     return None
 

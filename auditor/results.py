@@ -47,7 +47,7 @@ def _control(r: ControlResult) -> dict[str, Any]:
         "rules": sorted(c.evidence.rules),
         "fact": c.evidence.fact,
         "pass_if": c.evidence.pass_if,
-        "applies_if": c.evidence.applies_if,
+        "applies_if": list(c.evidence.applies_if),
         "requires_git": c.requires_git,
         "tool": r.tool,
         "tool_version": r.tool_version,

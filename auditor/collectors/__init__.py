@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from auditor.collectors.bandit import BanditCollector
 from auditor.collectors.base import AuditContext, Collector
 from auditor.collectors.ci import CiCollector
+from auditor.collectors.dependencies import DependenciesCollector
 from auditor.collectors.dockerfile import DockerfileCollector
 from auditor.collectors.repository import RepositoryCollector
 from auditor.collectors.semgrep import SemgrepCollector
@@ -31,13 +32,13 @@ REGISTRY: Mapping[str, Collector] = _build(
     DockerfileCollector(),
     WebserverCollector(),
     CiCollector(),
+    DependenciesCollector(),
 )
 
 PLANNED: frozenset[str] = frozenset(
     {
         "django_settings",
         "flask_config",
-        "dependencies",
         "secrets",
         "tls",
     }

@@ -16,6 +16,8 @@ from auditor.git import Git
 from auditor.resources import package_file
 
 VARIANTS = ("insecure", "secure")
+OSV_DB = package_file("demo", "osv")
+"""Six real advisories (facts: ids, packages, ranges) for the demo's pinned versions."""
 MARKER = "auditor-demo"
 _AUTHOR = {"user.name": "Auditor Demo", "user.email": "demo@example.invalid"}
 _EPOCH = 1_767_225_600  # 2026-01-01T00:00:00Z: fixed dates give the same commit ids every run

@@ -219,11 +219,14 @@ def test_applies_if_gates_a_control(value: object, unknown: str | None, expected
         **{
             **c.__dict__,
             "evidence": EvidenceSpec(
-                "django_settings", "d", (), "django.debug", "false", "django.project"
+                "django_settings", "d", (), "django.debug", "false", ("django.project",)
             ),
         }
     )
     r = evaluate(c, gated(value, unknown), is_git=True, honour_suppressions=True)
     assert r.status is expected
     if expected is Status.NOT_APPLICABLE:
-        assert r.reason == "does not apply: no settings module found"
+        assert (
+            r.reason
+            == "does not apply: nothing found for django.project (no settings module found)"
+        )

@@ -52,7 +52,7 @@ def control(
         "rules": ["B602"],
         "fact": None,
         "pass_if": "no_findings",
-        "applies_if": None,
+        "applies_if": [],
         "requires_git": False,
         "tool": "bandit",
         "tool_version": "1.9.4",
