@@ -132,6 +132,14 @@ class DependenciesCollector:
     ) -> tuple[list[Fact], list[Match], dict[str, Any]]:
         path = self.db_path()
         how = "OSV records matched against pinned versions (lock entries, then == pins)"
+        if F.no_manifest_reason(found, repo) is None and not repo.to_match():
+            # nothing has an exact version: there is nothing to look up, database or not
+            unchecked = len(repo.unpinned())
+            nothing = (
+                f"no pinned or locked dependency to look up; {unchecked} declared dependencies "
+                f"have no exact version (see {F.UNPINNED})"
+            )
+            return [Fact(VULNERABILITIES, [], None, nothing)], [], {}
         if path is None:
             unknown = [Fact(k, None, None, how, unknown=NO_DB) for k in (OSV_DB, OSV_DB_STALE)]
             return [Fact(VULNERABILITIES, None, None, how, unknown=NO_DB), *unknown], [], {}
