@@ -78,6 +78,24 @@ def _audit_options(f: F) -> F:
             help="Per-collector timeout in seconds.",
         ),
         click.option(
+            "--url",
+            "urls",
+            multiple=True,
+            help="https:// URL of the deployed service to check live (repeatable; none by default).",
+        ),
+        click.option(
+            "--http-url",
+            "http_urls",
+            multiple=True,
+            help="http:// URL that must redirect to https (repeatable).",
+        ),
+        click.option(
+            "--ca-bundle",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            default=None,
+            help="CA bundle for the live TLS checks (default: the system trust store).",
+        ),
+        click.option(
             "--osv-db",
             type=click.Path(exists=True, path_type=Path),
             default=None,
@@ -143,6 +161,9 @@ def _run(path: Path, out: Path, opts: dict[str, Any]) -> audit.AuditResult:
         "attestations": str(opts["attestations"]) if opts["attestations"] else None,
         "fail_on": opts["fail_on"],
         "osv_db": str(opts["osv_db"]) if opts["osv_db"] else None,
+        "tls_targets": opts["urls"],
+        "http_urls": opts["http_urls"],
+        "ca_bundle": str(opts["ca_bundle"]) if opts["ca_bundle"] else None,
         "fail_on_error": opts["fail_on_error"],
     }
     ref = opts["config_from"]

@@ -41,9 +41,10 @@ DEFAULTS: dict[str, Any] = {
     "honour_inline_suppressions": True,
 }
 
-OPERATOR_ONLY = frozenset({"osv_db", "ca_bundle"})
+OPERATOR_ONLY = frozenset({"osv_db", "ca_bundle", "tls_targets", "http_urls"})
 """Settings an audited repository may not set: they choose what the evidence is judged
-against (a near-empty vulnerability database, a CA that trusts anything)."""
+against (a near-empty vulnerability database, a CA that trusts anything) or where the
+auditor connects (a repository must not turn CI into a port scanner)."""
 
 SOURCE_DEFAULT = "default"
 SOURCE_REPO = "audited repository: pyproject.toml [tool.auditor]"

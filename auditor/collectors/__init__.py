@@ -11,6 +11,7 @@ from auditor.collectors.dependencies import DependenciesCollector
 from auditor.collectors.dockerfile import DockerfileCollector
 from auditor.collectors.repository import RepositoryCollector
 from auditor.collectors.semgrep import SemgrepCollector
+from auditor.collectors.tls import TlsCollector
 from auditor.collectors.webserver import WebserverCollector
 
 __all__ = ["PLANNED", "REGISTRY", "AuditContext", "Collector"]
@@ -33,6 +34,7 @@ REGISTRY: Mapping[str, Collector] = _build(
     WebserverCollector(),
     CiCollector(),
     DependenciesCollector(),
+    TlsCollector(),
 )
 
 PLANNED: frozenset[str] = frozenset(
@@ -40,7 +42,6 @@ PLANNED: frozenset[str] = frozenset(
         "django_settings",
         "flask_config",
         "secrets",
-        "tls",
     }
 )
 """Collectors a checklist may name for controls marked ``not_implemented``, so the
