@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from auditor.attestations import Attestation
 from auditor.checklist import Control
@@ -82,9 +82,26 @@ def evaluate(
         gate = _applicability(control, result, spec.applies_if)
         if gate is not None:
             return gate
-    if spec.rules:
-        return _by_rules(control, result, honour_suppressions)
-    return _by_fact(control, result)
+    decided = (
+        _by_rules(control, result, honour_suppressions) if spec.rules else _by_fact(control, result)
+    )
+    return _unread_files_block_pass(decided, result)
+
+
+def _unread_files_block_pass(decided: ControlResult, result: CollectorResult) -> ControlResult:
+    """A pass is only as good as what was read: when the collector could not read one of
+    its files (``*.file_error`` facts), a would-be pass becomes ``error``."""
+    if decided.status is not Status.PASS:
+        return decided
+    unread = [f for f in result.facts if f.key.endswith(".file_error") and f.unknown]
+    if not unread:
+        return decided
+    where = f" ({unread[0].source})" if unread[0].source else ""
+    reason = (
+        f"{len(unread)} file(s) could not be read, so a pass cannot be vouched for: "
+        f"{unread[0].unknown}{where}"
+    )
+    return replace(decided, status=Status.ERROR, reason=reason, facts=(*decided.facts, *unread))
 
 
 def _by_attestation(control: Control, att: Attestation | None, today: dt.date) -> ControlResult:

@@ -8,7 +8,9 @@ from auditor.collectors.bandit import BanditCollector
 from auditor.collectors.base import AuditContext, Collector
 from auditor.collectors.ci import CiCollector
 from auditor.collectors.dependencies import DependenciesCollector
+from auditor.collectors.django_settings import DjangoSettingsCollector
 from auditor.collectors.dockerfile import DockerfileCollector
+from auditor.collectors.flask_config import FlaskConfigCollector
 from auditor.collectors.repository import RepositoryCollector
 from auditor.collectors.semgrep import SemgrepCollector
 from auditor.collectors.tls import TlsCollector
@@ -35,12 +37,12 @@ REGISTRY: Mapping[str, Collector] = _build(
     CiCollector(),
     DependenciesCollector(),
     TlsCollector(),
+    DjangoSettingsCollector(),
+    FlaskConfigCollector(),
 )
 
 PLANNED: frozenset[str] = frozenset(
     {
-        "django_settings",
-        "flask_config",
         "secrets",
     }
 )

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from auditor.evidence import Fact, Location
 
 from . import eol
-from .analysis import Repo, show
+from .analysis import DEPENDENCY_KINDS, Repo, show
 from .discover import Found
 from .model import Manifest
 
@@ -74,8 +74,13 @@ def pinning_facts(found: Found, repo: Repo) -> list[Fact]:
     facts = [
         _list(
             MANIFESTS,
-            [(f"{m.path} ({m.kind})", Location(m.path)) for m in found.manifests],
-            "files.walk with the audit's exclusions, plus root files and -r/-c includes",
+            [
+                (f"{m.path} ({m.kind})", Location(m.path))
+                for m in found.manifests
+                if m.kind in DEPENDENCY_KINDS
+            ],
+            "dependency manifests and lock files (files.walk with the audit's exclusions, "
+            "plus root files and -r/-c includes); Python version sources are not listed",
         ),
         _list(
             PARSE_ERRORS,

@@ -136,6 +136,8 @@ def test_each_checklist_error_is_one_line_with_position(tmp_path: Path, case: st
         message
     )
     assert fragment in message
+    if case == "implemented planned collector":
+        return  # every collector may be built by now; the loader case is tested above
     # and through the CLI: the same single line, exit 2
     result = CliRunner().invoke(main, ["checklist", "validate", str(tmp_path / "cl.yaml")])
     assert result.exit_code == 2

@@ -32,6 +32,16 @@ def create_app():
     db.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
     return app
 
 

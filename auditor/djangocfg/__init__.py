@@ -1,0 +1,1 @@
+"""Django settings read statically: discovery, model, Django's deploy checks, policies."""

@@ -1,0 +1,1 @@
+"""Flask and FastAPI configuration read statically."""
