@@ -81,7 +81,7 @@ def _audit_options(f: F) -> F:
             "--url",
             "urls",
             multiple=True,
-            help="https:// URL of the deployed service to check live (repeatable; none by default).",
+            help="https:// URL of the deployed service to check live (repeatable).",
         ),
         click.option(
             "--http-url",
