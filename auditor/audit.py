@@ -6,14 +6,15 @@ The only module that wires the pipeline together; the CLI only calls it.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from auditor import attestations, git, resources, rules, waivers
+from auditor import attestations, cache, git, proc, resources, rules, waivers
 from auditor import checklist as checklist_mod
 from auditor.checklist import ATTESTATION, Checklist, CollectorInfo
 from auditor.collectors import PLANNED, REGISTRY, AuditContext, Collector
@@ -103,13 +104,17 @@ def checklist_path(root: Path, settings: Settings) -> Path:
 def run_collector(collector: Collector, ctx: AuditContext) -> CollectorResult:
     """Run one collector; anything short of a clean result is status ``error``."""
     start = time.monotonic()
+    cpu_start = time.thread_time()
+    children: list[float] = []
+    proc.CHILD_CPU.set(children)
     try:
         result = collector.collect(ctx)
     except AuditorError as e:
         result = _errored(collector, str(e), ctx)
     except Exception as e:  # noqa: BLE001 - fail closed on any crash, with its reason
         result = _errored(collector, f"crashed: {type(e).__name__}: {e}", ctx)
-    return replace(result, duration_seconds=time.monotonic() - start)
+    cpu = time.thread_time() - cpu_start + sum(children)
+    return replace(result, duration_seconds=time.monotonic() - start, cpu_seconds=cpu)
 
 
 def _errored(collector: Collector, reason: str, ctx: AuditContext) -> CollectorResult:
@@ -120,7 +125,12 @@ def _errored(collector: Collector, reason: str, ctx: AuditContext) -> CollectorR
     return CollectorResult(collector.name, collector.tool, version, CollectorStatus.ERROR, reason)
 
 
-def _context(root: Path, is_git: bool, settings: Settings, name: str) -> AuditContext:
+def _context(
+    root: Path, is_git: bool, settings: Settings, name: str, changed: frozenset[str] | None
+) -> AuditContext:
+    cache_dir = None
+    if settings["cache"]:
+        cache_dir = Path(settings["cache_dir"]) if settings["cache_dir"] else cache.default_dir()
     return AuditContext(
         root,
         is_git,
@@ -130,6 +140,9 @@ def _context(root: Path, is_git: bool, settings: Settings, name: str) -> AuditCo
         http_urls=tuple(settings["http_urls"]),
         ca_bundle=settings["ca_bundle"],
         osv_db=settings["osv_db"],
+        cache_dir=cache_dir,
+        changed_files=changed,
+        workers=settings["workers"] or os.cpu_count() or 1,
     )
 
 
@@ -173,8 +186,39 @@ def _governance(
     return waiver_list, attested
 
 
+def _scope_note(result: ControlResult, collected: Mapping[str, CollectorResult]) -> ControlResult:
+    """A verdict reached on part of the repository says so."""
+    source = collected.get(result.control.evidence.collector)
+    if source is None or source.details.get("scope") != "partial":
+        return result
+    note = (
+        f"decided on partial scope: {source.details.get('scope_note') or 'some files not analysed'}"
+    )
+    return replace(result, notes=(*result.notes, note))
+
+
+def _announce(
+    progress: Callable[[str], None] | None,
+    name: str,
+    runner: Callable[[Collector, AuditContext], CollectorResult],
+    collector: Collector,
+    ctx: AuditContext,
+) -> CollectorResult:
+    if progress:
+        progress(f"[{name}] running")
+    result = runner(collector, ctx)
+    if progress:
+        what = f"{len(result.findings)} findings, {len(result.facts)} facts"
+        progress(f"[{name}] {result.status} in {result.duration_seconds:.1f}s ({what})")
+    return result
+
+
 def run(
-    root: Path, settings: Settings, today: dt.date | None = None, trusted_ref: str | None = None
+    root: Path,
+    settings: Settings,
+    today: dt.date | None = None,
+    trusted_ref: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> AuditResult:
     if not root.is_dir():
         raise AuditorError(f"{root}: expected a directory to audit")
@@ -193,16 +237,21 @@ def run(
             if c.implemented and not c.manual and c.disabled is None
         }
     )
+    changed = None
+    if settings["changed_since"]:
+        if not is_git:
+            raise AuditorError(f"{root}: --changed-since needs a git repository")
+        changed = git.changed_files(root, str(settings["changed_since"]))
     collected: dict[str, CollectorResult] = {}
-    with ThreadPoolExecutor(max_workers=max(1, len(needed))) as pool:
+    workers = settings["workers"] or os.cpu_count() or 1
+    with ThreadPoolExecutor(max_workers=max(1, min(len(needed), max(workers, 4)))) as pool:
         futures = {
             name: pool.submit(
-                run_collector,
-                REGISTRY[name],
-                _context(root, is_git, settings, name),
+                _announce, progress, name, run_collector,
+                REGISTRY[name], _context(root, is_git, settings, name, changed),
             )
             for name in needed
-        }
+        }  # fmt: skip
         for name, fut in futures.items():
             collected[name] = fut.result()
     collected, matched, expired = waivers.waive_collected(collected, waiver_list, today)
@@ -215,6 +264,7 @@ def run(
         for c in checklist.controls()
     )  # fmt: skip
     results = waivers.waive_controls(results, waiver_list, today, matched, expired)
+    results = tuple(_scope_note(r, collected) for r in results)
     return AuditResult(
         root,
         is_git,

@@ -133,6 +133,25 @@ def _audit_options(f: F) -> F:
             "trusted git ref (e.g. the base branch) instead of the working tree.",
         ),
         click.option(
+            "--changed-since",
+            default=None,
+            metavar="REF",
+            help="PR mode: code scanners analyse only files changed since REF (others from cache).",
+        ),
+        click.option(
+            "--cache-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help="Per-file result cache (default: $XDG_CACHE_HOME/auditor).",
+        ),
+        click.option(
+            "--no-cache", is_flag=True, default=False, help="Do not read or write the cache."
+        ),
+        click.option(
+            "--workers", type=click.IntRange(1, 256), default=None, help="Parallel processes."
+        ),
+        click.option("--quiet", "-q", is_flag=True, default=False, help="No progress lines."),
+        click.option(
             "--today",
             type=click.DateTime(formats=["%Y-%m-%d"]),
             default=None,
@@ -164,6 +183,10 @@ def _run(path: Path, out: Path, opts: dict[str, Any]) -> audit.AuditResult:
         "tls_targets": opts["urls"],
         "http_urls": opts["http_urls"],
         "ca_bundle": str(opts["ca_bundle"]) if opts["ca_bundle"] else None,
+        "changed_since": opts["changed_since"],
+        "cache_dir": str(opts["cache_dir"]) if opts["cache_dir"] else None,
+        "cache": False if opts["no_cache"] else None,
+        "workers": opts["workers"],
         "fail_on_error": opts["fail_on_error"],
     }
     ref = opts["config_from"]
@@ -171,7 +194,9 @@ def _run(path: Path, out: Path, opts: dict[str, Any]) -> audit.AuditResult:
     settings = config.resolve(path, opts["config_file"], cli, trusted)
     previous = results.load(opts["previous"]) if opts["previous"] else None
     today = opts["today"].date() if opts["today"] else None
-    result = audit.run(path, settings, today, ref)
+    show = not opts["quiet"] and sys.stderr.isatty()
+    progress = (lambda line: click.echo(line, err=True)) if show else None
+    result = audit.run(path, settings, today, ref, progress)
     doc = results.build(result)
     _render(doc, out, settings["formats"], previous)
     click.echo(f"Score: {result.score.summary}")

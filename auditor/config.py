@@ -38,10 +38,14 @@ DEFAULTS: dict[str, Any] = {
     "waiver_max_days": {"critical": 90, "high": 90, "medium": 365, "low": 365},
     "fail_on": None,
     "fail_on_error": True,
+    "cache": True,
+    "cache_dir": None,
+    "workers": None,
+    "changed_since": None,
     "honour_inline_suppressions": True,
 }
 
-OPERATOR_ONLY = frozenset({"osv_db", "ca_bundle", "tls_targets", "http_urls"})
+OPERATOR_ONLY = frozenset({"osv_db", "ca_bundle", "tls_targets", "http_urls", "cache_dir"})
 """Settings an audited repository may not set: they choose what the evidence is judged
 against (a near-empty vulnerability database, a CA that trusts anything) or where the
 auditor connects (a repository must not turn CI into a port scanner)."""
@@ -138,11 +142,27 @@ def _validate(name: str, value: Any, path: Path, display: str) -> Any:
         if value not in ("critical", "high", "medium", "low"):
             raise bad("one of critical, high, medium, low")
         return value
+    if name == "cache":
+        if not isinstance(value, bool):
+            raise bad("true or false")
+        return value
+    if name == "workers":
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 256:
+            raise bad("a number of workers from 1 to 256")
+        return value
     if name == "fail_on_error":
         if not isinstance(value, bool):
             raise bad("true or false")
         return value
-    if name in ("checklist", "ca_bundle", "osv_db", "waivers", "attestations"):
+    if name in (
+        "checklist",
+        "ca_bundle",
+        "osv_db",
+        "waivers",
+        "attestations",
+        "cache_dir",
+        "changed_since",
+    ):
         if not isinstance(value, str) or not value:
             raise bad("a path")
         return value

@@ -122,9 +122,11 @@ class CollectorResult:
     facts: tuple[Fact, ...] = ()
     details: dict[str, JSONValue] = field(default_factory=dict)
     duration_seconds: float = 0.0
+    cpu_seconds: float = 0.0
 
     def to_dict(self) -> dict[str, JSONValue]:
         return {
+            "cpu_seconds": round(self.cpu_seconds, 3),
             "name": self.name,
             "tool": self.tool,
             "tool_version": self.tool_version,

@@ -10,12 +10,19 @@ system and global configuration.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import hashlib
 import os
+import signal
+import subprocess
 import tempfile
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from auditor import proc
 from auditor.errors import AuditorError, GitError, ToolMissingError
@@ -162,3 +169,139 @@ def file_at(repo: Path, ref: str, rel: str, max_bytes: int = 5 * 1024 * 1024) ->
     out = private_dir() / f"trusted-{digest}-{Path(rel).name}"
     out.write_bytes(data)
     return out
+
+
+STREAM_CONFIG: dict[str, str] = {
+    "log.showSignature": "false",
+    "gpg.program": "false",
+    "gpg.ssh.program": "false",
+    "gpg.x509.program": "false",
+    "color.ui": "false",
+    "log.showRoot": "true",
+    "log.mailmap": "false",
+    "core.excludesFile": "",
+}
+"""Settings that ``hardened_args`` leaves alone but that matter to history walks: a repo
+could ask ``git log`` to verify signatures with a program of its choosing, colour the
+output we parse, or hide untracked files behind an excludes file of its own."""
+
+
+@contextlib.contextmanager
+def stream(
+    repo: Path,
+    *args: str,
+    stdin: Iterable[bytes] | None = None,
+    timeout: float = GIT_TIMEOUT,
+) -> Iterator[IO[bytes]]:
+    """Yield the stdout of one hardened git process, to be read as it is produced.
+
+    For output too large to hold (``log --raw`` over a long history) and for commands
+    that answer requests (``cat-file --batch``): a thread writes ``stdin`` while the
+    caller reads, so neither side can fill a pipe and wait on the other. The process
+    group is killed at ``timeout`` and on any exception; a non-zero exit is ``GitError``.
+    """
+    try:
+        exe = proc.find_tool("git")
+    except ToolMissingError as e:
+        raise GitError(str(e)) from e
+    env = hardened_env()
+    env["GIT_CEILING_DIRECTORIES"] = str(repo.parent)
+    extra = ["--no-replace-objects"]
+    for key, value in STREAM_CONFIG.items():
+        extra += ["-c", f"{key}={value}"]
+    cmd = [exe, *hardened_args(repo), *extra, "-C", str(repo), *args]
+    with tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(
+            cmd,
+            env=env,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            start_new_session=True,
+            bufsize=1 << 16,
+        )
+        _widen_pipe(child.stdout)
+        expired = threading.Event()
+
+        def kill() -> None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
+
+        def expire() -> None:
+            expired.set()
+            kill()
+
+        timer = threading.Timer(timeout, expire)
+        timer.daemon = True
+        timer.start()
+        writer = _feed(child, stdin) if stdin is not None else None
+        out = child.stdout
+        if out is None:  # pragma: no cover - PIPE always gives a pipe
+            raise GitError("git started without an output pipe")
+        try:
+            yield out
+        except BaseException:
+            kill()
+            raise
+        finally:
+            out.close()
+            returncode = child.wait()
+            timer.cancel()
+            if writer is not None:
+                writer.join()
+        if expired.is_set():
+            raise GitError(f"git {args[0]} did not finish within {timeout:g}s and was killed")
+        if returncode != 0:
+            err.seek(0)
+            lines = err.read(4096).decode("utf-8", "replace").strip().splitlines()
+            first = lines[0] if lines else f"exit status {returncode}"
+            raise GitError(f"git {args[0]} failed in {repo}: {first}")
+
+
+def _widen_pipe(pipe: IO[bytes] | None) -> None:
+    """A 1 MiB pipe (Linux) instead of 64 KiB: git writes a blob in one go and the two
+    processes switch far less often when one streams hundreds of megabytes to the other."""
+    setsize = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if pipe is not None and setsize is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(pipe.fileno(), setsize, 1 << 20)
+
+
+def _feed(child: subprocess.Popen[bytes], chunks: Iterable[bytes]) -> threading.Thread:
+    def write() -> None:
+        pipe = child.stdin
+        if pipe is None:  # pragma: no cover - PIPE always gives a pipe
+            return
+        try:
+            for chunk in chunks:
+                pipe.write(chunk)
+        except (OSError, ValueError):
+            pass  # git exited or was killed: the reader's side reports why
+        finally:
+            with contextlib.suppress(OSError, ValueError):
+                pipe.close()
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return thread
+
+
+def changed_files(repo: Path, ref: str) -> frozenset[str]:
+    """Files changed since ``ref`` (from the merge base to HEAD), plus uncommitted and
+    untracked files: what PR mode analyses."""
+    git = Git(repo)
+    base = git.run("merge-base", ref, "HEAD", check=False)
+    if base.returncode != 0:
+        raise AuditorError(
+            f"{repo}: expected a commit to compare with for --changed-since, got '{ref}'"
+        )
+    start = base.stdout.decode("ascii", "replace").strip()
+    out: set[str] = set()
+    for args in (
+        ("diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", start, "HEAD"),
+        ("diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "HEAD"),
+        ("ls-files", "-z", "--others", "--exclude-standard"),
+    ):
+        text = git.run(*args).stdout.decode("utf-8", "surrogateescape")
+        out.update(p for p in text.split("\0") if p)
+    return frozenset(out)

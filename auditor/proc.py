@@ -6,6 +6,7 @@ children must not outlive it), and never uses a shell.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import shutil
 import signal
@@ -16,6 +17,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.errors import ToolMissingError, ToolTimeoutError
+
+CHILD_CPU: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar(
+    "child_cpu", default=None
+)
+"""When set (by the audit runner, per collector), CPU seconds of every finished child
+are appended to it, so each collector's CPU time is measured even when they overlap."""
+
+
+class _Popen(subprocess.Popen[bytes]):
+    """Reaps the child with wait4 so its resource usage (CPU time) is known."""
+
+    cpu_seconds = 0.0
+
+    def _try_wait(self, wait_flags: int) -> tuple[int, int]:
+        try:
+            pid, sts, usage = os.wait4(self.pid, wait_flags)
+        except ChildProcessError:
+            return self.pid, 0
+        if pid == self.pid:
+            self.cpu_seconds = usage.ru_utime + usage.ru_stime
+        return pid, sts
 
 
 @dataclass(frozen=True)
@@ -52,7 +74,7 @@ def run(
     stdin: bytes | None = None,
 ) -> Completed:
     """Run ``args`` to completion or kill it at ``timeout`` seconds."""
-    proc = subprocess.Popen(
+    proc = _Popen(
         list(args),
         cwd=cwd,
         env=dict(env) if env is not None else None,
@@ -73,6 +95,10 @@ def run(
         _kill_group(proc)
         proc.communicate()
         raise
+    finally:
+        account = CHILD_CPU.get()
+        if account is not None:
+            account.append(proc.cpu_seconds)
     return Completed(tuple(args), proc.returncode, out, err)
 
 

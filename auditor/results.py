@@ -19,7 +19,7 @@ from auditor.errors import InputError, OutputError
 from auditor.files import DEFAULT_EXCLUDES
 
 SCHEMA_VERSION = "1.0"
-VOLATILE_FIELDS = ("generated_at", "duration_seconds")
+VOLATILE_FIELDS = ("generated_at", "duration_seconds", "cpu_seconds", "cache")
 """Fields that differ between two audits of the same inputs: time only."""
 
 

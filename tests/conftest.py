@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+
+# Every test (and every CLI it starts) gets its own cache folder, never the developer's.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="auditor-test-cache-")
 
 SCHEMA = Path(__file__).resolve().parent.parent / "auditor" / "schema" / "results.schema.json"
 

@@ -70,7 +70,7 @@ def strip_volatile(doc: Any) -> Any:
         return {
             k: strip_volatile(v)
             for k, v in doc.items()
-            if k not in ("generated_at", "duration_seconds")
+            if k not in ("generated_at", "duration_seconds", "cpu_seconds", "cache")
         }
     if isinstance(doc, list):
         return [strip_volatile(v) for v in doc]

@@ -9,15 +9,19 @@ finding is still evidence a security lead wants to see.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import re
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from auditor import files, proc
+from auditor.cache import digest
 from auditor.collectors.base import AuditContext
+from auditor.collectors.scanplan import scan_plan
 from auditor.errors import CollectorError, ToolOutputError, ToolTimeoutError
 from auditor.evidence import (
     CollectorResult,
@@ -29,6 +33,7 @@ from auditor.evidence import (
 )
 from auditor.redact import redact
 
+BANDIT_ARGS = ("-f", "json", "-q", "--ignore-nosec")
 _NOSEC = re.compile(r"#\s*nosec\b[:\s]*([\w\-, ]*)", re.IGNORECASE)
 _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
 _SECRET_TESTS = frozenset({"B105", "B106", "B107"})
@@ -60,12 +65,31 @@ class BanditCollector:
             return CollectorResult(
                 self.name, self.tool, version, CollectorStatus.OK, details=details
             )
-        exe = proc.find_tool("bandit")
+        plan = scan_plan(ctx, found.files, "bandit", digest("bandit", version, *BANDIT_ARGS))
         deadline = time.monotonic() + ctx.timeout
-        findings: list[Finding] = []
-        errors: dict[str, str] = {}
-        for shard in _shards(found.files):
-            cmd = [exe, "-f", "json", "-q", "--ignore-nosec", "--", *shard]
+        fresh = self._run(ctx, plan.to_scan, deadline) if plan.to_scan else {"results": []}
+        report = plan.merge(fresh)
+        findings, errors = normalize(report, version, ctx.root, set(plan.covered))
+        details["skipped"] = {**found.skipped, **errors, **plan.not_covered}
+        details["files_scanned"] = len(plan.covered) - len(errors)
+        details.update(plan.details())
+        return CollectorResult(
+            self.name,
+            self.tool,
+            version,
+            CollectorStatus.OK,
+            findings=tuple(findings),
+            details=details,
+        )
+
+    def _run(self, ctx: AuditContext, paths: Sequence[str], deadline: float) -> dict[str, Any]:
+        """Bandit over ``paths``: one process per shard, shards run side by side within
+        the worker budget (bandit itself is single-threaded)."""
+        exe = proc.find_tool("bandit")
+        shards = _shards(paths, parts=max(1, min(ctx.workers, len(paths) // 50 or 1)))
+
+        def one(shard: list[str]) -> dict[str, Any]:
+            cmd = [exe, *BANDIT_ARGS, "--", *shard]
             remaining = max(deadline - time.monotonic(), 0.1)
             try:
                 out = proc.run(cmd, timeout=remaining, cwd=ctx.root)
@@ -76,36 +100,37 @@ class BanditCollector:
             if out.returncode not in (0, 1):
                 tail = out.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
                 raise BanditError(f"bandit exited with status {out.returncode}: {tail[0][:300]}")
-            shard_findings, shard_errors = normalize(
-                parse_report(out.stdout), version, ctx.root, set(shard)
-            )
-            findings += shard_findings
-            errors.update(shard_errors)
-        findings.sort(key=Finding.sort_key)
-        details["skipped"] = {**found.skipped, **errors}
-        details["files_scanned"] = len(found.files) - len(errors)
-        return CollectorResult(
-            self.name,
-            self.tool,
-            version,
-            CollectorStatus.OK,
-            findings=tuple(findings),
-            details=details,
-        )
+            return dict(parse_report(out.stdout))
+
+        with ThreadPoolExecutor(max_workers=len(shards)) as pool:
+            # each task runs in a copy of our context, so child CPU time is still counted
+            futures = [pool.submit(contextvars.copy_context().run, one, sh) for sh in shards]
+            reports = [f.result() for f in futures]
+        merged: dict[str, Any] = {"results": [], "errors": []}
+        for r in reports:
+            merged["results"] += r["results"]
+            merged["errors"] += r.get("errors") or []
+        return merged
 
 
-def _shards(paths: Sequence[str], max_chars: int = 100_000) -> list[list[str]]:
-    """Split the file list so one command line stays far below the kernel's limit;
-    a normal repository is one shard, so bandit starts once."""
-    shards: list[list[str]] = [[]]
-    size = 0
-    for p in paths:
-        if shards[-1] and size + len(p) + 1 > max_chars:
-            shards.append([])
-            size = 0
-        shards[-1].append(p)
-        size += len(p) + 1
-    return shards
+def _shards(paths: Sequence[str], max_chars: int = 100_000, parts: int = 1) -> list[list[str]]:
+    """Split the file list into ``parts`` interleaved shards (so each gets a similar mix
+    of files), each further split so one command line stays far below the kernel's
+    limit. A normal repository on one worker is one shard: bandit starts once."""
+    out: list[list[str]] = []
+    for part in range(parts):
+        chunk = list(paths[part::parts])
+        shard: list[str] = []
+        size = 0
+        for p in chunk:
+            if shard and size + len(p) + 1 > max_chars:
+                out.append(shard)
+                shard, size = [], 0
+            shard.append(p)
+            size += len(p) + 1
+        if shard:
+            out.append(shard)
+    return out or [[]]
 
 
 def parse_report(stdout: bytes) -> Mapping[str, Any]:

@@ -23,6 +23,12 @@ class AuditContext:
     http_urls: tuple[str, ...] = ()
     ca_bundle: str | None = None
     osv_db: str | None = None
+    cache_dir: Path | None = None
+    """Where per-file results are cached (outside the audited repo); None: no cache."""
+    changed_files: frozenset[str] | None = None
+    """PR mode: only these files are analysed by per-file collectors; None: all."""
+    workers: int = 1
+    """How many processes a collector may run side by side."""
 
 
 class Collector(Protocol):

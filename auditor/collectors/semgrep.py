@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from auditor import files, proc, resources
+from auditor.cache import digest
 from auditor.collectors.base import AuditContext
+from auditor.collectors.scanplan import scan_plan
 from auditor.errors import CollectorError, ToolOutputError
 from auditor.evidence import (
     CollectorResult,
@@ -30,6 +32,12 @@ from auditor.evidence import (
 )
 from auditor.git import empty_config_file
 
+SCAN_ARGS = (
+    "--json", "--metrics=off", "--disable-version-check", "--disable-nosem",
+    "--no-rewrite-rule-ids", "--oss-only", "--timeout", "30", "--max-target-bytes", "2097152",
+)  # fmt: skip
+_VERSION_ENTRY = "0" * 64
+"""A cache slot (no file hashes to all zeros) remembering the semgrep version."""
 SUFFIXES = (".py", ".html", ".htm", ".jinja", ".jinja2", ".j2")
 MAX_TARGET_BYTES = 2 * 1024 * 1024
 _SEVERITY = {"ERROR": Severity.HIGH, "WARNING": Severity.MEDIUM, "INFO": Severity.LOW}
@@ -103,28 +111,34 @@ class SemgrepCollector:
             "files_scanned": len(targets),
             "skipped": skipped,
         }
-        if not targets:
-            version = self.version(min(ctx.timeout, 60.0))
-            return CollectorResult(
-                self.name, self.tool, version, CollectorStatus.OK, details=details
-            )
-        cmd = [
-            exe, "scan", "--config", str(self.rules_dir), "--json", "--metrics=off",
-            "--disable-version-check", "--disable-nosem", "--no-rewrite-rule-ids",
-            "--oss-only", "--timeout", "30", "--max-target-bytes", str(MAX_TARGET_BYTES),
-            "--", *targets,
-        ]  # fmt: skip
-        out = proc.run(cmd, timeout=ctx.timeout, cwd=ctx.root, env=_env())
-        report = parse_report(out.stdout)
-        if out.returncode not in (0, 1):
-            first = _fatal_errors(report) or [f"exit status {out.returncode}"]
-            raise SemgrepError(f"semgrep failed: {first[0][:300]}")
-        version = str(report.get("version") or "")
+        exe_stat = Path(exe).resolve().stat()
+        identity = f"{Path(exe).resolve()}:{exe_stat.st_size}:{exe_stat.st_mtime_ns}"
+        key = digest("semgrep", identity, pack_sha, *SCAN_ARGS)
+        plan = scan_plan(ctx, targets, "semgrep", key, path_key="path")
+        version = ""
+        fresh: dict[str, Any] = {"results": [], "errors": []}
+        if plan.to_scan:
+            cmd = [exe, "scan", "--config", str(self.rules_dir), *SCAN_ARGS, "--", *plan.to_scan]
+            out = proc.run(cmd, timeout=ctx.timeout, cwd=ctx.root, env=_env())
+            fresh = dict(parse_report(out.stdout))
+            if out.returncode not in (0, 1):
+                first = _fatal_errors(fresh) or [f"exit status {out.returncode}"]
+                raise SemgrepError(f"semgrep failed: {first[0][:300]}")
+            version = str(fresh.get("version") or "")
+            if not version:
+                raise ToolOutputError("semgrep printed JSON without its version")
+            if plan.cache is not None:
+                plan.cache.put(_VERSION_ENTRY, {"results": [], "errors": [], "version": version})
+        elif plan.cache is not None:
+            remembered = plan.cache.get(_VERSION_ENTRY)
+            version = str((remembered or {}).get("version") or "")
         if not version:
-            raise ToolOutputError("semgrep printed JSON without its version")
-        findings, errors = normalize(report, version, ctx.root, set(targets))
-        details["skipped"] = {**skipped, **errors}
-        details["files_scanned"] = len(targets) - len(errors)
+            version = self.version(min(ctx.timeout, 60.0))
+        report = plan.merge(fresh)
+        findings, errors = normalize(report, version, ctx.root, set(plan.covered))
+        details["skipped"] = {**skipped, **errors, **plan.not_covered}
+        details["files_scanned"] = len(plan.covered) - len(errors)
+        details.update(plan.details())
         return CollectorResult(
             self.name,
             self.tool,

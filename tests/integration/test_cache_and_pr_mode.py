@@ -1,0 +1,95 @@
+"""Content-addressed caches never change a verdict; PR mode says what it did not analyse."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.helpers import control, git, load_results, make_repo, strip_volatile, write_files
+
+SHELL = (
+    'import subprocess\n\n\ndef run(name):\n    return subprocess.call("ls " + name, shell=True)\n'
+)
+EVAL = "def calc(expr):\n    return eval(expr)\n"
+
+
+def audit(cli: Callable[..., Any], repo: Path, out: Path, *extra: str) -> dict[str, Any]:
+    proc = cli("audit", str(repo), "--out", str(out), *extra)
+    assert proc.returncode in (0, 1), proc.stderr
+    return load_results(out)
+
+
+def bandit_collector(doc: dict[str, Any]) -> dict[str, Any]:
+    return next(c for c in doc["collectors"] if c["name"] == "bandit")
+
+
+def test_cold_and_warm_cache_give_the_same_results(
+    tmp_path: Path, auditor_cli: Callable[..., Any]
+) -> None:
+    files = {f"app/m{i}.py": f"x = {i}\n" for i in range(20)}
+    repo = make_repo(tmp_path / "r", {**files, "app/run.py": SHELL})
+    cache = tmp_path / "cache"
+    cold = audit(auditor_cli, repo, tmp_path / "cold", "--cache-dir", str(cache))
+    warm = audit(auditor_cli, repo, tmp_path / "warm", "--cache-dir", str(cache))
+    assert bandit_collector(cold)["details"]["cache"]["hits"] == 0
+    assert bandit_collector(warm)["details"]["cache"]["hits"] == 21
+    none = audit(auditor_cli, repo, tmp_path / "none", "--no-cache")
+    assert "cache" not in bandit_collector(none)["details"]
+    assert strip_volatile(cold) == strip_volatile(warm)
+    # without a cache: the same verdicts and evidence (only the cache settings differ)
+    for key in ("controls", "score", "practices"):
+        assert strip_volatile(cold)[key] == strip_volatile(none)[key]
+
+
+def test_a_corrupt_cache_entry_is_discarded_not_trusted(
+    tmp_path: Path, auditor_cli: Callable[..., Any], control_for_rule: Callable[[str], str]
+) -> None:
+    repo = make_repo(tmp_path / "r", {"app/run.py": SHELL})
+    cache = tmp_path / "cache"
+    audit(auditor_cli, repo, tmp_path / "a", "--cache-dir", str(cache))
+    entries = [p for p in (cache / "bandit").rglob("*.json")]
+    assert entries
+    for p in entries:  # a forged "no findings" entry, or plain garbage
+        entry = json.loads(p.read_text())
+        entry["value"] = {"results": [], "errors": []}
+        p.write_text(json.dumps(entry))
+    doc = audit(auditor_cli, repo, tmp_path / "b", "--cache-dir", str(cache))
+    assert control(doc, control_for_rule("B602"))["status"] == "fail"
+    assert bandit_collector(doc)["details"]["cache"]["discarded"] == len(entries)
+
+
+def test_pr_mode_analyses_changed_files_and_says_what_it_skipped(
+    tmp_path: Path, auditor_cli: Callable[..., Any], control_for_rule: Callable[[str], str]
+) -> None:
+    repo = make_repo(tmp_path / "r", {"app/run.py": SHELL, "app/ok.py": "x = 1\n"})
+    base = git(repo, "rev-parse", "HEAD")
+    write_files(repo, {"app/calc.py": EVAL})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "add calc")
+    cold = audit(
+        auditor_cli,
+        repo,
+        tmp_path / "cold",
+        "--changed-since",
+        base,
+        "--cache-dir",
+        str(tmp_path / "c1"),
+    )
+    b = bandit_collector(cold)
+    assert b["details"]["scope"] == "partial"
+    assert set(b["details"]["skipped"]) >= {"app/run.py", "app/ok.py"}
+    c = control(cold, control_for_rule("B307"))
+    assert c["status"] == "fail"
+    assert any(n.startswith("decided on partial scope") for n in c["notes"])
+    shell = control(cold, control_for_rule("B602"))
+    assert shell["status"] == "pass" and any("partial scope" in n for n in shell["notes"])
+    # with a warm cache the unchanged files are covered, and the verdict is whole again
+    cache = tmp_path / "c2"
+    audit(auditor_cli, repo, tmp_path / "full", "--cache-dir", str(cache))
+    warm = audit(
+        auditor_cli, repo, tmp_path / "warm", "--changed-since", base, "--cache-dir", str(cache)
+    )
+    assert bandit_collector(warm)["details"]["scope"] == "full"
+    assert control(warm, control_for_rule("B602"))["status"] == "fail"
