@@ -1,0 +1,184 @@
+"""The whole audit against the same tools run one after another, on one repository.
+
+    python benchmarks/audit.py REPO
+    python benchmarks/audit.py --make-synthetic DIR [--commits N]   # then run on DIR
+
+Prints one table from one run: the full auditor cold (empty cache), warm after a
+one-file commit, PR mode for that commit, and the separate tools a user would run
+without us (bandit with the same exclusions, semgrep with our rule pack, our history
+secret scan alone, and `git log -p --all` as the floor), with wall time, CPU time
+(user+system of the process tree) and peak RSS, and the ratios the issue asks for.
+The repository is copied first: the benchmark commits into the copy, never the original.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from auditor.files import DEFAULT_EXCLUDES  # noqa: E402
+from auditor.resources import checks_dir  # noqa: E402
+
+GIT_ENV = {
+    **os.environ,
+    "GIT_AUTHOR_NAME": "Bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+    "GIT_COMMITTER_NAME": "Bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+}
+
+
+@dataclass
+class Measure:
+    label: str
+    wall: float
+    cpu: float
+    rss_mb: float
+    rc: int
+
+
+def measure(
+    label: str, cmd: list[str], cwd: Path | None = None, stdout: int | None = None
+) -> Measure:
+    """Run ``cmd`` and read its rusage with wait4 (children included)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(
+        cmd, cwd=cwd, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return Measure(
+        label, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, p.returncode
+    )
+
+
+def auditor_cmd(repo: Path, out: Path, cache: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "auditor", "audit", str(repo), "--out", str(out), "--quiet",
+            "--cache-dir", str(cache), "--format", "json", *extra]  # fmt: skip
+
+
+def make_synthetic(dest: Path, commits: int) -> None:
+    """A repository of real Python code (the installed Django package) with a long history:
+    files are added in batches and edited over ``commits`` commits via git fast-import."""
+    import django
+
+    src = Path(django.__file__).parent
+    files = sorted(p for p in src.rglob("*.py") if "__pycache__" not in p.parts)
+    dest.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(dest)], check=True)
+    stream = []
+    per = max(1, len(files) // max(1, commits // 2))
+    for i in range(1, commits + 1):
+        stream.append(
+            f"commit refs/heads/main\nmark :{i}\ncommitter B <b@example.invalid> {1_600_000_000 + i * 60} +0000\n"
+        )
+        msg = f"change {i}"
+        stream.append(f"data {len(msg)}\n{msg}\n")
+        if i > 1:
+            stream.append(f"from :{i - 1}\n")
+        batch = files[(i - 1) * per : i * per] if (i - 1) * per < len(files) else []
+        for f in batch:
+            data = f.read_bytes()
+            rel = "src/" + f.relative_to(src).as_posix()
+            stream.append(f"M 644 inline {rel}\ndata {len(data)}\n")
+            stream.append(data.decode("utf-8", "replace") + "\n")
+        if not batch:
+            note = f"# revision {i}\n"
+            stream.append(f"M 644 inline CHANGELOG.py\ndata {len(note)}\n{note}\n")
+    subprocess.run(
+        ["git", "-C", str(dest), "fast-import", "--quiet"],
+        input="".join(stream).encode(),
+        check=True,
+    )
+    subprocess.run(["git", "-C", str(dest), "checkout", "-q", "main"], check=True)
+    print(f"made {dest}: {commits} commits, {len(files)} Python files")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("repo", nargs="?", type=Path)
+    parser.add_argument("--make-synthetic", type=Path)
+    parser.add_argument("--commits", type=int, default=20_000)
+    args = parser.parse_args()
+    if args.make_synthetic:
+        make_synthetic(args.make_synthetic, args.commits)
+        return
+    if args.repo is None:
+        parser.error("REPO is required")
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        repo = base / "repo"
+        subprocess.run(
+            ["git", "clone", "-q", "--no-local", str(args.repo.resolve()), str(repo)], check=True
+        )
+        cache = base / "cache"
+        rows: list[Measure] = []
+        rows.append(measure("auditor full, cold cache", auditor_cmd(repo, base / "o1", cache)))
+        head = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        target = next(p for p in sorted(repo.rglob("*.py")) if ".git" not in p.parts)
+        target.write_text(target.read_text() + "\n# touched by the benchmark\n")
+        subprocess.run(
+            ["git", "-C", str(repo), "commit", "-qam", "one-file change"], check=True, env=GIT_ENV
+        )
+        rows.append(
+            measure("auditor full, warm after 1-file commit", auditor_cmd(repo, base / "o2", cache))
+        )
+        rows.append(
+            measure(
+                "auditor PR mode for that commit",
+                auditor_cmd(repo, base / "o3", cache, "--changed-since", head),
+            )
+        )
+        excluded = ",".join(
+            str(repo / d) for d in DEFAULT_EXCLUDES if "*" not in d and "." not in d[1:]
+        )
+        separate = [
+            measure("bandit -r (same exclusions)", ["bandit", "-r", str(repo), "-f", "json", "-q", "-x", excluded]),
+            measure("semgrep, our rule pack", ["semgrep", "scan", "--config", str(checks_dir() / "semgrep"),
+                                                "--json", "--metrics=off", "--disable-version-check", str(repo)]),
+        ]  # fmt: skip
+        secrets = [sys.executable, "-c",
+                   "import sys; from pathlib import Path; from auditor.collectors import REGISTRY;"
+                   "from auditor.collectors.base import AuditContext; from auditor.files import DEFAULT_EXCLUDES;"
+                   "c = REGISTRY.get('secrets'); c and c.collect(AuditContext(Path(sys.argv[1]), True, DEFAULT_EXCLUDES, 3600.0))",
+                   str(repo)]  # fmt: skip
+        separate.append(measure("history secret scan alone", secrets))
+        rows += separate
+        floor = measure(
+            "git log -p --all > /dev/null (floor)", ["git", "-C", str(repo), "log", "-p", "--all"]
+        )
+        rows.append(floor)
+        print(f"{'what':<42}{'wall s':>9}{'cpu s':>9}{'peak MB':>9}{'rc':>4}")
+        for r in rows:
+            print(f"{r.label:<42}{r.wall:>9.2f}{r.cpu:>9.2f}{r.rss_mb:>9.0f}{r.rc:>4}")
+        cold, warm, pr = rows[0], rows[1], rows[2]
+        total = sum(m.wall for m in separate)
+        print()
+        print(f"cold audit / sum of separate tools: {cold.wall / total:.2f}  (target <= 0.5)")
+        print(
+            f"cold audit / bandit alone:          {cold.wall / separate[0].wall:.2f}  (target <= 1.0)"
+        )
+        print(
+            f"history scan / git log -p floor:    {separate[2].wall / floor.wall:.2f}  (target <= 1.3)"
+        )
+        print(f"warm audit / cold audit:            {warm.wall / cold.wall:.1%}  (target <= 5%)")
+        print(f"PR mode wall time:                  {pr.wall:.2f} s  (target < 10 s)")
+        print(f"peak RSS of the cold audit:         {cold.rss_mb:.0f} MB  (target <= 1024 MB)")
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
