@@ -88,6 +88,15 @@ def hardened_args(repo: Path) -> list[str]:
         "uploadpack.packObjectsHook": "",
         "gc.auto": "0",
         "maintenance.auto": "false",
+        # a signed commit plus log.showSignature makes `git log` run gpg.program
+        "log.showSignature": "false",
+        "gpg.program": "false",
+        "gpg.ssh.program": "false",
+        "gpg.x509.program": "false",
+        "color.ui": "false",
+        # a FIFO or device named here would make git block while reading it
+        "core.excludesFile": "",
+        "core.attributesFile": "",
     }
     args = ["--no-pager"]
     for key, value in settings.items():
@@ -172,18 +181,12 @@ def file_at(repo: Path, ref: str, rel: str, max_bytes: int = 5 * 1024 * 1024) ->
 
 
 STREAM_CONFIG: dict[str, str] = {
-    "log.showSignature": "false",
-    "gpg.program": "false",
-    "gpg.ssh.program": "false",
-    "gpg.x509.program": "false",
-    "color.ui": "false",
     "log.showRoot": "true",
     "log.mailmap": "false",
-    "core.excludesFile": "",
 }
-"""Settings that ``hardened_args`` leaves alone but that matter to history walks: a repo
-could ask ``git log`` to verify signatures with a program of its choosing, colour the
-output we parse, or hide untracked files behind an excludes file of its own."""
+"""History walks parse git's output: the root commit's diff must be shown and no mailmap
+may rewrite identities. (Signature programs, colour and excludes files are neutralised for
+every call by ``hardened_args``.)"""
 
 
 @contextlib.contextmanager
@@ -211,7 +214,7 @@ def stream(
         extra += ["-c", f"{key}={value}"]
     cmd = [exe, *hardened_args(repo), *extra, "-C", str(repo), *args]
     with tempfile.TemporaryFile() as err:
-        child = subprocess.Popen(
+        child = proc._Popen(  # reaped with wait4, so its CPU time is counted
             cmd,
             env=env,
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
@@ -249,6 +252,9 @@ def stream(
             timer.cancel()
             if writer is not None:
                 writer.join()
+            account = proc.CHILD_CPU.get()
+            if account is not None:
+                account.append(child.cpu_seconds)
         if expired.is_set():
             raise GitError(f"git {args[0]} did not finish within {timeout:g}s and was killed")
         if returncode != 0:

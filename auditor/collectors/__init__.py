@@ -12,6 +12,7 @@ from auditor.collectors.django_settings import DjangoSettingsCollector
 from auditor.collectors.dockerfile import DockerfileCollector
 from auditor.collectors.flask_config import FlaskConfigCollector
 from auditor.collectors.repository import RepositoryCollector
+from auditor.collectors.secrets import SecretsCollector
 from auditor.collectors.semgrep import SemgrepCollector
 from auditor.collectors.tls import TlsCollector
 from auditor.collectors.webserver import WebserverCollector
@@ -39,12 +40,9 @@ REGISTRY: Mapping[str, Collector] = _build(
     TlsCollector(),
     DjangoSettingsCollector(),
     FlaskConfigCollector(),
+    SecretsCollector(),
 )
 
-PLANNED: frozenset[str] = frozenset(
-    {
-        "secrets",
-    }
-)
+PLANNED: frozenset[str] = frozenset()
 """Collectors a checklist may name for controls marked ``not_implemented``, so the
 dashboard shows the gap instead of dropping the control."""
