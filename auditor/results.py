@@ -17,6 +17,7 @@ from auditor.audit import AuditResult
 from auditor.controls import ControlResult
 from auditor.errors import InputError, OutputError
 from auditor.files import DEFAULT_EXCLUDES
+from auditor.scrub import scrub
 
 SCHEMA_VERSION = "1.0"
 VOLATILE_FIELDS = ("generated_at", "duration_seconds", "cpu_seconds", "cache")
@@ -162,9 +163,10 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def write_all(outputs: dict[Path, str]) -> None:
-    """All outputs were rendered before any is written, so a failed render leaves
-    every previous file as it was."""
-    for path, text in outputs.items():
+    """All outputs were rendered (and scrubbed of anything that looks like a secret)
+    before any is written, so a failed render leaves every previous file as it was."""
+    clean = {path: scrub(text) for path, text in outputs.items()}
+    for path, text in clean.items():
         write_atomic(path, text)
 
 

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from auditor.report import Format, render  # noqa: E402
 
-STATUSES = ("pass", "fail", "error", "not_applicable", "not_implemented")
+STATUSES = ("pass", "fail", "error", "not_applicable", "not_implemented", "waived", "unverified", "disabled")
 
 
 def synthetic(n_controls: int = 150, n_findings: int = 5000, seed: int = 7) -> dict[str, Any]:
@@ -58,11 +58,15 @@ def synthetic(n_controls: int = 150, n_findings: int = 5000, seed: int = 7) -> d
                     "rules": [f"rule-{cid}"],
                     "fact": None,
                     "pass_if": "no_findings",
-                    "applies_if": None,
+                    "applies_if": [],
                     "requires_git": False,
                     "tool": "bandit",
                     "tool_version": "1.9.4",
                     "remediation": "fix",
+                    "manual": False,
+                    "disabled": None,
+                    "waiver": None,
+                    "notes": [],
                     "references": {"cwe": ["CWE-79"], "asvs": ["5.3.3"]},
                     "evidence": {"findings": [], "facts": []},
                 }
@@ -80,6 +84,7 @@ def synthetic(n_controls: int = 150, n_findings: int = 5000, seed: int = 7) -> d
             "tool_version": "1.9.4",
             "fingerprint": f"{n:020x}",
             "suppressed_by": None,
+            "waived_by": None,
         }
         c["evidence"]["findings"].append(f)
         findings.append(f)
@@ -95,6 +100,7 @@ def synthetic(n_controls: int = 150, n_findings: int = 5000, seed: int = 7) -> d
             "title": "Bench",
             "path": "x",
             "sha256": "0" * 64,
+            "extends": [],
         },
         "target": {"path": "/tmp/bench", "is_git": True, "head_commit": "0" * 40},
         "settings": [],
@@ -123,6 +129,7 @@ def synthetic(n_controls: int = 150, n_findings: int = 5000, seed: int = 7) -> d
         },
         "practices": practices,
         "controls": controls,
+        "governance": {"evaluated_on": "2026-11-26", "waivers": [], "attested_controls": []},
         "exit_code": 1,
     }
 

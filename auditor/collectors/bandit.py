@@ -100,7 +100,7 @@ class BanditCollector:
             if out.returncode not in (0, 1):
                 tail = out.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
                 raise BanditError(f"bandit exited with status {out.returncode}: {tail[0][:300]}")
-            return dict(parse_report(out.stdout))
+            return _lean(parse_report(out.stdout))
 
         with ThreadPoolExecutor(max_workers=len(shards)) as pool:
             # each task runs in a copy of our context, so child CPU time is still counted
@@ -111,6 +111,36 @@ class BanditCollector:
             merged["results"] += r["results"]
             merged["errors"] += r.get("errors") or []
         return merged
+
+
+_KEEP = (
+    "filename", "test_id", "test_name", "line_number", "line_range", "col_offset",
+    "issue_severity", "issue_confidence", "issue_text",
+)  # fmt: skip
+
+
+def _redact_quoted(message: str) -> str:
+    """Redact quoted values once (a value already in redacted form is left alone)."""
+
+    def one(m: re.Match[str]) -> str:
+        value = m.group(1)
+        return m.group(0) if "\u2026(sha256:" in value else f"'{redact(value)}'"
+
+    return _QUOTED.sub(one, message)
+
+
+def _lean(report: Mapping[str, Any]) -> dict[str, Any]:
+    """Only what normalisation needs, with hard-coded password values redacted at once:
+    the raw report quotes source lines and secrets, and must not reach the cache."""
+    results = []
+    for item in report["results"]:
+        if not isinstance(item, dict):
+            raise ToolOutputError("bandit printed a result that is not an object")
+        lean = {k: item[k] for k in _KEEP if k in item}
+        if str(lean.get("test_id")) in _SECRET_TESTS and isinstance(lean.get("issue_text"), str):
+            lean["issue_text"] = _redact_quoted(lean["issue_text"])
+        results.append(lean)
+    return {"results": results, "errors": list(report.get("errors") or [])}
 
 
 def _shards(paths: Sequence[str], max_chars: int = 100_000, parts: int = 1) -> list[list[str]]:
@@ -173,7 +203,7 @@ def normalize(
         if path not in scanned:
             raise ToolOutputError(f"bandit reported a file it was not asked to scan: {path!r}")
         if test_id in _SECRET_TESTS:
-            message = _QUOTED.sub(lambda m: f"'{redact(m.group(1))}'", message)
+            message = _redact_quoted(message)
         lines = lines_cache.get(path)
         if lines is None:
             lines = _read_lines(root / path)
