@@ -39,10 +39,9 @@ def test_no_raw_secret_in_any_output(tmp_path: Path) -> None:
     out = tmp_path / "out"
     cache = tmp_path / "cache"
     formats = [a for f in ("html", "json", "sarif", "junit", "markdown") for a in ("--format", f)]
-    proc = subprocess.run(
-        [sys.executable, "-m", "auditor", "audit", str(repo), "--out", str(out), "--cache-dir", str(cache), *formats],
-        capture_output=True, text=True, timeout=900, env={**os.environ},
-    )  # fmt: skip
+    cmd = [sys.executable, "-m", "auditor", "audit", str(repo), "--out", str(out)]
+    cmd += ["--cache-dir", str(cache), *formats]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env={**os.environ})
     assert proc.returncode in (0, 1, 3), proc.stderr
     produced = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     produced.update({p: p.read_bytes() for p in cache.rglob("*") if p.is_file()})
