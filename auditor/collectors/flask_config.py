@@ -17,8 +17,9 @@ from typing import Any
 
 from auditor import __version__
 from auditor.collectors.base import AuditContext
+from auditor.collectors.factsink import FactSink
 from auditor.djangocfg.policy import Verdict
-from auditor.evidence import CollectorResult, CollectorStatus, Fact, Finding, Location, fingerprint
+from auditor.evidence import CollectorResult, CollectorStatus, Fact, Location
 from auditor.flaskcfg import policy as fp
 from auditor.flaskcfg import policy_web as fw
 from auditor.flaskcfg.observe import App
@@ -102,11 +103,9 @@ class FlaskConfigCollector:
         ]
 
 
-class _Builder:
+class _Builder(FactSink):
     def __init__(self, version: str) -> None:
-        self.version = version
-        self.facts: list[Fact] = []
-        self.findings: dict[tuple[str, Location, str], Finding] = {}
+        super().__init__("flask_config", version)
 
     def apps(self, key: str, apps: list[App], fallback: Location) -> None:
         listed = [f"{a.location}" for a in apps]
@@ -137,24 +136,5 @@ class _Builder:
         for p in v.problems:
             at = p.where or (view.value(p.setting).location if p.setting else view.app.location)
             shown.append(f"{p.message} ({at})")
-            text = " ".join(f"{p.message} (app {view.app.location})".split())
-            key = (p.rule, at, text)
-            self.findings.setdefault(key, Finding(
-                rule_id=p.rule, location=at, severity=p.severity, message=text,
-                tool="flask_config", tool_version=self.version,
-                fingerprint=fingerprint(p.rule, at.path, text),
-            ))  # fmt: skip
-        unknown = "; ".join(v.unknown) if v.unknown and not v.problems else None
-        if v.unknown and v.problems:
-            how += "; also undecided: " + "; ".join(v.unknown)
-        self.facts.append(Fact(v.key, shown, where, how, unknown))
-
-    def sorted_facts(self) -> tuple[Fact, ...]:
-        def key(f: Fact) -> tuple[str, str, int, str]:
-            src = f.source or Location("")
-            return (f.key, src.path, src.line or 0, repr(f.value))
-
-        return tuple(sorted(self.facts, key=key))
-
-    def sorted_findings(self) -> tuple[Finding, ...]:
-        return tuple(sorted(self.findings.values(), key=Finding.sort_key))
+            self.finding(p.rule, at, p.severity, f"{p.message} (app {view.app.location})")
+        self.problem_fact(v.key, shown, where, how, v.unknown)

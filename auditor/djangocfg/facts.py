@@ -5,21 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from auditor.collectors.factsink import FactSink
 from auditor.djangocfg.checks import SEVERITY, Outcome
 from auditor.djangocfg.discover import Target
 from auditor.djangocfg.model import SECRET_SETTINGS, DjangoSettings
 from auditor.djangocfg.policy import Verdict
-from auditor.evidence import Fact, Finding, Location, Severity, fingerprint
+from auditor.evidence import Fact, Location
 from auditor.pystatic.evaluate import Known, Unknown, to_json
 
 TOOL = "django_settings"
 
 
-class FactBuilder:
+class FactBuilder(FactSink):
     def __init__(self, version: str) -> None:
-        self.version = version
-        self.facts: list[Fact] = []
-        self.findings: dict[tuple[str, Location, str], Finding] = {}
+        super().__init__(TOOL, version)
         self.files: set[str] = set()
 
     def project(self, target: Target, s: DjangoSettings) -> None:
@@ -54,17 +53,6 @@ class FactBuilder:
             return
         value = to_json(st.result.value, secret=name in SECRET_SETTINGS)
         self.facts.append(Fact(key, value, st.location, st.how()))
-
-    def finding(self, rule: str, where: Location, severity: Severity, message: str,
-                suppressed: str | None = None) -> None:  # fmt: skip
-        text = " ".join(message.split())
-        key = (rule, where, text)
-        if key not in self.findings:
-            self.findings[key] = Finding(
-                rule_id=rule, location=where, severity=severity, message=text, tool=TOOL,
-                tool_version=self.version, fingerprint=fingerprint(rule, where.path, text),
-                suppressed_by=suppressed,
-            )  # fmt: skip
 
     def deploy_checks(self, s: DjangoSettings, outcomes: list[Outcome]) -> None:
         silenced_setting = s.setting("SILENCED_SYSTEM_CHECKS")
@@ -117,19 +105,4 @@ class FactBuilder:
             at = p.where or s.setting(p.setting).location
             shown.append(f"{p.message} ({at})")
             self.finding(p.rule, at, p.severity, f"{p.message} (settings {s.module})")
-        unknown = None
-        if v.unknown and not v.problems:
-            unknown = "; ".join(v.unknown)
-        elif v.unknown:
-            how += "; also undecided: " + "; ".join(v.unknown)
-        self.facts.append(Fact(v.key, shown, where, how, unknown))
-
-    def sorted_facts(self) -> tuple[Fact, ...]:
-        def key(f: Fact) -> tuple[str, str, int, str]:
-            src = f.source or Location("")
-            return (f.key, src.path, src.line or 0, repr(f.value))
-
-        return tuple(sorted(self.facts, key=key))
-
-    def sorted_findings(self) -> tuple[Finding, ...]:
-        return tuple(sorted(self.findings.values(), key=Finding.sort_key))
+        self.problem_fact(v.key, shown, where, how, v.unknown)
