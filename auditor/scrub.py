@@ -16,6 +16,8 @@ from auditor.resources import checks_dir
 from auditor.secretscan import detectors
 from auditor.secretscan.engine import _plausible, _value
 
+_STRUCTURAL = frozenset(b'"\'<>\\\n')
+
 
 @functools.cache
 def _catalogue() -> detectors.DetectorSet:
@@ -27,8 +29,8 @@ def scrub(text: str) -> str:
     lowered = data.lower()
     found: set[bytes] = set()
     for d in _catalogue().detectors:
-        if d.fallback or d.whole_file or d.scope != "line":
-            continue
+        if d.fallback or d.whole_file or d.scope != "line" or d.paths:
+            continue  # path-bound detectors (.netrc, .pypirc) mean nothing in our output
         if d.keywords and not any(k in lowered for k in d.keywords):
             continue
         for match in d.regex.finditer(data):

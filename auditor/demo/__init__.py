@@ -23,10 +23,18 @@ _AUTHOR = {"user.name": "Auditor Demo", "user.email": "demo@example.invalid"}
 _EPOCH = 1_767_225_600  # 2026-01-01T00:00:00Z: fixed dates give the same commit ids every run
 
 
-def _plan(variant: str) -> list[tuple[str, list[str]]]:
+def _plan(variant: str) -> list[tuple[str, list[str], list[str]]]:
+    """(message, files added, files deleted) per commit."""
     source = package_file("demo", "apps", f"{variant}.commits.yaml")
     data = yaml.safe_load(source.read_text("utf-8"))
-    return [(str(c["message"]), [str(f) for f in c["files"]]) for c in data]
+    return [
+        (
+            str(c["message"]),
+            [str(f) for f in c.get("files", [])],
+            [str(f) for f in c.get("delete", [])],
+        )
+        for c in data
+    ]
 
 
 def build(variant: str, dest: Path) -> Path:
@@ -43,13 +51,16 @@ def build(variant: str, dest: Path) -> Path:
     git.run("init", "-q", "-b", "main")
     (dest / ".git" / MARKER).write_text("built by `auditor demo`; safe to delete\n")
     config = [arg for k, v in _AUTHOR.items() for arg in ("-c", f"{k}={v}")]
-    for n, (message, paths) in enumerate(_plan(variant)):
+    for n, (message, paths, deleted) in enumerate(_plan(variant)):
         for rel in paths:
             target = dest / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src / rel, target)
         date = f"@{_EPOCH + n * 86_400} +0000"
-        git.run("add", "--", *paths)
+        if paths:
+            git.run("add", "--", *paths)
+        if deleted:
+            git.run("rm", "-q", "--", *deleted)
         git.run(
             *config,
             "commit",
