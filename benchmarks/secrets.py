@@ -218,7 +218,7 @@ def report(doc: dict[str, Any]) -> str:
     lines = [f"floor  git log -p --all > /dev/null: {floor:.2f} s (runs: "
              + ", ".join(f"{x:.2f}" for x in doc["floors"]) + ")"]  # fmt: skip
     for name, r in (("cold", cold), ("warm", warm)):
-        d = r["details"]
+        d = r["details"]["cache"]
         mb = d["bytes_scanned"] / 1e6
         lines.append(
             f"{name:5s}  {r['wall']:.3f} s  objects {d['contents_scanned']}/{d['blobs_in_walk']} "

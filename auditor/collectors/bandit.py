@@ -70,6 +70,7 @@ class BanditCollector:
         fresh = self._run(ctx, plan.to_scan, deadline) if plan.to_scan else {"results": []}
         report = plan.merge(fresh)
         findings, errors = normalize(report, version, ctx.root, set(plan.covered))
+        plan.commit()
         details["skipped"] = {**found.skipped, **errors, **plan.not_covered}
         details["files_scanned"] = len(plan.covered) - len(errors)
         details.update(plan.details())

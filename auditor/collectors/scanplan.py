@@ -33,6 +33,7 @@ class ScanPlan:
     shas: dict[str, str] = field(default_factory=dict)
     cache: FileCache | None = None
     pr_mode: bool = False
+    _pending: dict[str, Any] = field(default_factory=dict)
 
     def merge(self, fresh: dict[str, Any]) -> dict[str, Any]:
         """One report in the tool's own shape: fresh results, stored per file in the
@@ -54,10 +55,8 @@ class ScanPlan:
                     per_file.setdefault(str(rel), {"results": [], "errors": []})["results"].append(
                         {k: v for k, v in item.items() if k != self.path_key}
                     )
-        if self.cache is not None and not unattributed:
-            for rel, value in per_file.items():
-                if rel in self.shas:
-                    self.cache.put(self.shas[rel], value)
+        if not unattributed:
+            self._pending = {rel: v for rel, v in per_file.items() if rel in self.shas}
         report: dict[str, Any] = {k: v for k, v in fresh.items() if k not in ("results", "errors")}
         report["results"] = []
         report["errors"] = list(unattributed)
@@ -65,6 +64,14 @@ class ScanPlan:
             for kind in ("results", "errors"):
                 report[kind] += [{**item, self.path_key: rel} for item in value[kind]]
         return report
+
+    def commit(self) -> None:
+        """Store the fresh per-file results, once the caller has accepted the report:
+        output that was rejected (a path outside the scan, garbage) is never cached."""
+        if self.cache is not None:
+            for rel, value in self._pending.items():
+                self.cache.put(self.shas[rel], value)
+        self._pending = {}
 
     def details(self) -> dict[str, Any]:
         out: dict[str, Any] = {"scope": "partial" if self.not_covered else "full"}

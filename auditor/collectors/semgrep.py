@@ -136,6 +136,7 @@ class SemgrepCollector:
             version = self.version(min(ctx.timeout, 60.0))
         report = plan.merge(fresh)
         findings, errors = normalize(report, version, ctx.root, set(plan.covered))
+        plan.commit()
         details["skipped"] = {**skipped, **errors, **plan.not_covered}
         details["files_scanned"] = len(plan.covered) - len(errors)
         details.update(plan.details())

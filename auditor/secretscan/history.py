@@ -146,22 +146,26 @@ def scan_repository(
     out.occurrences += [Occurrence(kind, path, "", hit) for kind, path, hit in disk.found]
     out.unscanned.update(skipped)
     out.unscanned.update(disk.unread)
+    # what this run had to do depends on the cache: kept under "cache", apart from the
+    # figures that describe the repository itself, so cold and warm results compare equal
     out.stats = {
-        "cache": walk.cache_state,
         "refs": len(out.refs),
         "commits_known": len(out.graph.commits),
-        "commits_walked": walk.walked,
-        "blobs_in_walk": walk.blobs,
-        "blobs_from_cache": walk.blobs - walk.todo,
-        "contents_scanned": results.read,
-        "bytes_scanned": results.scanner.stats.bytes,
-        "changed_bytes_searched": results.scanner.stats.fresh_bytes,
-        "matches_rejected_by_structure": results.scanner.stats.rejected,
         "files_on_disk": len(picked),
-        "files_read_from_disk": disk.read,
-        "cache_write": cache.save(data),
+        "cache": {
+            "state": walk.cache_state,
+            "commits_walked": walk.walked,
+            "blobs_in_walk": walk.blobs,
+            "blobs_from_cache": walk.blobs - walk.todo,
+            "contents_scanned": results.read,
+            "bytes_scanned": results.scanner.stats.bytes,
+            "changed_bytes_searched": results.scanner.stats.fresh_bytes,
+            "matches_rejected_by_structure": results.scanner.stats.rejected,
+            "files_read_from_disk": disk.read,
+            "write": cache.save(data),
+            "seconds": round(time.monotonic() - started, 3),
+        },
     }
-    out.stats["seconds"] = round(time.monotonic() - started, 3)
     return out
 
 

@@ -93,3 +93,31 @@ def test_pr_mode_analyses_changed_files_and_says_what_it_skipped(
     )
     assert bandit_collector(warm)["details"]["scope"] == "full"
     assert control(warm, control_for_rule("B602"))["status"] == "fail"
+
+
+def test_rejected_tool_output_is_never_cached(
+    tmp_path: Path, auditor_cli: Callable[..., Any], control_for_rule: Callable[[str], str]
+) -> None:
+    import os
+
+    from tests.helpers import fake_tool
+
+    repo = make_repo(tmp_path / "r", {"app/run.py": SHELL})
+    cache = tmp_path / "cache"
+    fake = tmp_path / "bin"
+    version = 'if [ "$1" = "--version" ]; then echo "bandit 9.9.9"; exit 0; fi'
+    fake_tool(
+        fake, "bandit", version + '\necho \'{"results": [{"filename": "/etc/passwd"}]}\'; exit 1'
+    )
+    env = {"PATH": f"{fake}{os.pathsep}{os.environ['PATH']}"}
+    bad = auditor_cli(
+        "audit", str(repo), "--out", str(tmp_path / "a"), "--cache-dir", str(cache), env=env
+    )
+    assert bad.returncode == 3
+    fake_tool(fake, "bandit", version + "\necho 'Traceback: boom' >&2; exit 2")
+    again = auditor_cli(
+        "audit", str(repo), "--out", str(tmp_path / "b"), "--cache-dir", str(cache), env=env
+    )
+    assert again.returncode == 3, "a cached empty result must not have hidden the crash"
+    doc = load_results(tmp_path / "b")
+    assert control(doc, control_for_rule("B602"))["status"] == "error"

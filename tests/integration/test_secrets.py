@@ -277,18 +277,18 @@ def test_a_warm_scan_reads_only_new_content_and_agrees_with_a_cold_one(tmp_path:
     )
     cache = tmp_path / "cache"
     cold = run(repo, cache)
-    assert cold.details["cache"] == "cold: no cache yet"
+    assert cold.details["cache"]["state"] == "cold: no cache yet"
     write_files(repo, {"c.py": f'S = "{STRIPE}"\n', "a.py": "a = 3\n" * 50})
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "more")
     warm = run(repo, cache)
-    assert warm.details["cache"] == "warm"
-    assert warm.details["commits_walked"] == 1 and warm.details["contents_scanned"] == 2
+    assert warm.details["cache"]["state"] == "warm"
+    assert warm.details["cache"]["commits_walked"] == 1 and warm.details["cache"]["contents_scanned"] == 2
     assert _stable(warm) == _stable(run(repo, None))
     cache_file = next(cache.iterdir())
     cache_file.write_bytes(cache_file.read_bytes()[:-10])
     again = run(repo, cache)
-    assert again.details["cache"].startswith("cold: cache discarded")
+    assert again.details["cache"]["state"].startswith("cold: cache discarded")
     assert _stable(again) == _stable(warm)
 
 
@@ -446,6 +446,6 @@ def test_the_audit_cache_folder_is_used_unless_caching_is_off(tmp_path: Path) ->
     ctx = AuditContext(repo, True, DEFAULT_EXCLUDES, 60.0, cache_dir=tmp_path / "audit-cache")
     SecretsCollector().collect(ctx)
     assert [p.parent.name for p in (tmp_path / "audit-cache").rglob("*.cache")] == ["secrets"]
-    assert SecretsCollector().collect(ctx).details["cache"] == "warm"
+    assert SecretsCollector().collect(ctx).details["cache"]["state"] == "warm"
     off = AuditContext(repo, True, DEFAULT_EXCLUDES, 60.0)
-    assert SecretsCollector().collect(off).details["cache"] == "cold: cache disabled"
+    assert SecretsCollector().collect(off).details["cache"]["state"] == "cold: cache disabled"
