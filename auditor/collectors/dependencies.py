@@ -108,6 +108,12 @@ class DependenciesCollector:
         facts += F.python_facts(found.manifests, today)
         _check(deadline, ctx.timeout)
         vuln_facts, matches, details = self._vulnerabilities(found, repo, today)
+        stale = [f for f in vuln_facts if f.key == OSV_DB_STALE and f.value is True]
+        if stale:
+            details = {
+                **details,
+                "warnings": [f"the vulnerability database is stale: {stale[0].how}"],
+            }
         _check(deadline, ctx.timeout)
         version = self.version(ctx.timeout)
         findings = _findings(matches, found, version)

@@ -138,3 +138,26 @@ def test_history_edit_changes_findings(tmp_path: Path, osv_zip: Path) -> None:
     fixed = files("2.32.3", "6.0.1", "3.2.25")
     repo = make_repo(tmp_path / "repo", vulnerable, fixed)
     assert audit(repo, osv_zip).findings == ()
+
+
+def test_stale_database_is_shown_on_the_dashboard(tmp_path: Path) -> None:
+    """Through the CLI: an OSV database older than the configured age is a banner."""
+    import subprocess
+    import sys
+
+    repo = make_repo(tmp_path / "r", {"requirements.txt": "requests==2.19.1\n"})
+    db = tmp_path / "osv"
+    db.mkdir()
+    record = {**RECORDS[0], "modified": "2020-01-01T00:00:00Z"}  # the database is dated by it
+    (db / "PYSEC-2018-28.json").write_text(json.dumps(record))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "auditor", "audit", str(repo), "--out", str(out)]
+    cmd += ["--osv-db", str(db)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads((out / "results.json").read_text())
+    deps = next(c for c in doc["collectors"] if c["name"] == "dependencies")
+    assert any("stale" in w for w in deps["details"]["warnings"])
+    p10 = next(c for c in doc["controls"] if c["fact"] == "deps.vulnerabilities")
+    assert p10["status"] == "fail" and "PYSEC-2018-28" in p10["reason"]
+    assert "the vulnerability database is stale" in (out / "index.html").read_text()
