@@ -283,7 +283,8 @@ def test_a_warm_scan_reads_only_new_content_and_agrees_with_a_cold_one(tmp_path:
     git(repo, "commit", "-q", "-m", "more")
     warm = run(repo, cache)
     assert warm.details["cache"]["state"] == "warm"
-    assert warm.details["cache"]["commits_walked"] == 1 and warm.details["cache"]["contents_scanned"] == 2
+    work = warm.details["cache"]
+    assert work["commits_walked"] == 1 and work["contents_scanned"] == 2
     assert _stable(warm) == _stable(run(repo, None))
     cache_file = next(cache.iterdir())
     cache_file.write_bytes(cache_file.read_bytes()[:-10])
