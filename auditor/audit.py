@@ -232,9 +232,10 @@ def run(
     waiver_list, attested = _governance(root, settings, checklist, today, trusted_ref)
     needed = sorted(
         {
-            c.evidence.collector
+            spec.collector
             for c in checklist.controls()
             if c.implemented and not c.manual and c.disabled is None
+            for spec in (c.evidence, *c.evidence.alternatives)
         }
     )
     changed = None

@@ -43,6 +43,9 @@ class EvidenceSpec:
     applies_if: tuple[str, ...] = ()
     """Fact keys of the same collector: when all of them are empty (no Django project,
     no Dockerfile, no TLS target), the control is ``not_applicable`` instead of judged."""
+    alternatives: tuple[EvidenceSpec, ...] = ()
+    """Compensating evidence from other sources: when the primary evidence fails and one
+    of these passes, the control passes and says which path satisfied it."""
 
 
 @dataclass(frozen=True)
@@ -218,9 +221,11 @@ def _evidence(
     implemented: bool,
     collectors: Mapping[str, CollectorInfo],
     rule_catalog: Mapping[str, AbstractSet[str]],
+    nested: bool = False,
 ) -> EvidenceSpec:
+    optional = {"rules", "fact", "pass_if", "applies_if"} | (set() if nested else {"alternatives"})
     f = node.mapping(
-        "evidence", {"collector", "description"}, {"rules", "fact", "pass_if", "applies_if"}
+        "alternative evidence" if nested else "evidence", {"collector", "description"}, optional
     )
     name = f["collector"].string("collector")
     info = collectors.get(name)
@@ -273,4 +278,12 @@ def _evidence(
                 )
             applies_if += (key,)
     description = f["description"].string("description")
-    return EvidenceSpec(name, description, rules, fact, pass_if, applies_if)
+    alternatives: tuple[EvidenceSpec, ...] = ()
+    if "alternatives" in f:
+        if not implemented:
+            raise f["alternatives"].fail("expected alternatives only on an implemented control")
+        alternatives = tuple(
+            _evidence(a, True, collectors, rule_catalog, nested=True)
+            for a in f["alternatives"].sequence("alternatives")
+        )
+    return EvidenceSpec(name, description, rules, fact, pass_if, applies_if, alternatives)

@@ -38,9 +38,44 @@ class ControlResult:
     tool_version: str | None = None
     waiver: str | None = None
     notes: tuple[str, ...] = ()
+    satisfied_by: str | None = None
+    """Which compensating evidence made the control pass, when the primary did not."""
 
 
 def evaluate(
+    control: Control,
+    collected: Mapping[str, CollectorResult],
+    *,
+    is_git: bool,
+    honour_suppressions: bool,
+    attestations: Mapping[str, Attestation] | None = None,
+    today: dt.date | None = None,
+) -> ControlResult:
+    """Decide ``control``; when its evidence fails, try its compensating evidence."""
+    primary = _evaluate(
+        control, collected, is_git=is_git, honour_suppressions=honour_suppressions,
+        attestations=attestations, today=today,
+    )  # fmt: skip
+    if primary.status is not Status.FAIL or not control.evidence.alternatives:
+        return primary
+    for n, alt in enumerate(control.evidence.alternatives, 1):
+        other = _evaluate(
+            replace(control, evidence=alt), collected, is_git=is_git,
+            honour_suppressions=honour_suppressions, attestations=attestations, today=today,
+        )  # fmt: skip
+        if other.status is Status.PASS:
+            path = f"alternative {n} ({alt.collector}): {alt.description}"
+            reason = (
+                f"satisfied by {path} {other.reason}; the primary evidence failed: {primary.reason}"
+            )
+            return replace(
+                other, control=control, reason=reason, satisfied_by=path,
+                findings=(*primary.findings, *other.findings), facts=(*primary.facts, *other.facts),
+            )  # fmt: skip
+    return primary
+
+
+def _evaluate(
     control: Control,
     collected: Mapping[str, CollectorResult],
     *,

@@ -57,6 +57,16 @@ def _control(r: ControlResult) -> dict[str, Any]:
         "disabled": c.disabled,
         "waiver": r.waiver,
         "notes": list(r.notes),
+        "satisfied_by": r.satisfied_by,
+        "alternatives": [
+            {
+                "collector": a.collector,
+                "checked": a.description,
+                "rules": sorted(a.rules),
+                "fact": a.fact,
+            }
+            for a in c.evidence.alternatives
+        ],
         "references": {"cwe": list(c.references.cwe), "asvs": list(c.references.asvs)},
         "evidence": {
             "findings": [f.to_dict() for f in sorted(r.findings, key=lambda f: f.sort_key())],
