@@ -377,6 +377,25 @@ def db_update_cmd(dest: Path | None) -> None:
     click.echo(f"Wrote {r.path}: {r.records} records, downloaded {r.downloaded}")
 
 
+@main.command("staged-secrets")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".")
+def staged_secrets_cmd(path: Path) -> None:
+    """Scan the staged changes for secrets (the pre-commit hook); exit 1 if any is found."""
+    from auditor.staged import scan_staged
+
+    try:
+        hits = scan_staged(path.resolve())
+    except AuditorError as e:
+        _fatal(e)
+    for h in hits:
+        click.echo(f"{h.path}:{h.line}: {h.rule_id}: {h.redacted}", err=True)
+    if hits:
+        click.echo(
+            f"auditor: {len(hits)} secret(s) in the staged changes; commit aborted", err=True
+        )
+    sys.exit(1 if hits else 0)
+
+
 @main.command("collectors")
 def collectors_cmd() -> None:
     """List collectors and the versions of their tools; exit 3 if a tool is missing."""
