@@ -97,16 +97,26 @@ def _scalars(node: yaml.Node) -> list[yaml.ScalarNode]:
     return []
 
 
-def _walk(node: yaml.Node, in_matrix: bool, out: list[tuple[str, bool, yaml.Node]]) -> None:
-    """(key, under a matrix, value) for every mapping entry in the document."""
+def _walk(
+    node: yaml.Node,
+    in_matrix: bool,
+    out: list[tuple[str, bool, yaml.Node]],
+    seen: set[tuple[int, bool]] | None = None,
+) -> None:
+    """(key, under a matrix, value) for every mapping entry in the document. Each node
+    is walked once: YAML aliases share nodes, and an alias bomb must stay linear."""
+    seen = set() if seen is None else seen
+    if (id(node), in_matrix) in seen:
+        return
+    seen.add((id(node), in_matrix))
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             name = key.value if isinstance(key, yaml.ScalarNode) else ""
             out.append((name, in_matrix, value))
-            _walk(value, in_matrix or name == "matrix", out)
+            _walk(value, in_matrix or name == "matrix", out, seen)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
-            _walk(item, in_matrix, out)
+            _walk(item, in_matrix, out, seen)
 
 
 def workflow(root: str, rel: str) -> Manifest:
