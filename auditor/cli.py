@@ -203,8 +203,8 @@ def _run(path: Path, out: Path, opts: dict[str, Any]) -> audit.AuditResult:
     counts = ", ".join(f"{n} {s}" for s, n in result.score.counts.items() if n)
     click.echo(f"Controls: {counts}")
     for name, c in sorted(result.collected.items()):
-        if c.reason:
-            click.echo(f"Collector {name}: {c.status}: {c.reason}", err=True)
+        if c.status == "error":
+            click.echo(f"Collector {name}: error: {c.reason}", err=True)
     return result
 
 
