@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from auditor import attestations, cache, git, proc, resources, rules, waivers
+from auditor import attestations, cache, git, prmode, proc, resources, rules, waivers
 from auditor import checklist as checklist_mod
 from auditor.checklist import ATTESTATION, Checklist, CollectorInfo
 from auditor.collectors import PLANNED, REGISTRY, AuditContext, Collector
@@ -45,6 +45,8 @@ class AuditResult:
     today: dt.date
     waivers: tuple[dict[str, Any], ...] = ()
     attested: tuple[str, ...] = ()
+    pr: tuple[str, int, tuple[str, ...]] | None = None
+    """PR mode: (base ref, changed files, what the change did to weaken the audit)."""
 
     @property
     def exit_code(self) -> int:
@@ -239,10 +241,12 @@ def run(
         }
     )
     changed = None
+    weakened: list[str] = []
     if settings["changed_since"]:
         if not is_git:
             raise AuditorError(f"{root}: --changed-since needs a git repository")
         changed = git.changed_files(root, str(settings["changed_since"]))
+        weakened = prmode.weakening(root, str(settings["changed_since"]))
     collected: dict[str, CollectorResult] = {}
     workers = settings["workers"] or os.cpu_count() or 1
     with ThreadPoolExecutor(max_workers=max(1, min(len(needed), max(workers, 4)))) as pool:
@@ -256,7 +260,8 @@ def run(
         for name, fut in futures.items():
             collected[name] = fut.result()
     collected, matched, expired = waivers.waive_collected(collected, waiver_list, today)
-    honour = bool(settings["honour_inline_suppressions"])
+    chosen = settings["honour_inline_suppressions"]
+    honour = checklist.honour_inline_suppressions if chosen is None else bool(chosen)
     results = tuple(
         evaluate(
             c, collected, is_git=is_git, honour_suppressions=honour,
@@ -280,4 +285,7 @@ def run(
         today,
         tuple(waivers.report(waiver_list, today, matched)),
         tuple(sorted(attested)),
+        None
+        if changed is None
+        else (str(settings["changed_since"]), len(changed), tuple(weakened)),
     )

@@ -94,6 +94,9 @@ class Checklist:
     sha256: str
     extends: tuple[str, ...] = ()
     """The chain of checklists this one overlays, nearest first."""
+    honour_inline_suppressions: bool = True
+    """Whether ``# nosec``/``# nosemgrep`` comments silence a finding (they are always
+    shown). A stricter checklist can refuse them; the operator's setting wins."""
 
     def controls(self) -> Iterator[Control]:
         for practice in self.practices:
@@ -117,7 +120,11 @@ def load(
         from auditor import overlay  # an overlay re-enters load() for its base
 
         return overlay.load(root, path, collectors, rule_catalog, _chain)
-    top = root.mapping("checklist", {"id", "version", "title", "practices"}, {"description"})
+    top = root.mapping(
+        "checklist",
+        {"id", "version", "title", "practices"},
+        {"description", "honour_inline_suppressions"},
+    )
     checklist_id = top["id"].string("checklist id")
     version = top["version"].string("checklist version")
     title = top["title"].string("checklist title")
@@ -136,6 +143,11 @@ def load(
         practices=tuple(practices),
         path=str(path),
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        honour_inline_suppressions=(
+            top["honour_inline_suppressions"].boolean("honour_inline_suppressions")
+            if "honour_inline_suppressions" in top
+            else True
+        ),
     )
 
 

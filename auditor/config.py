@@ -42,7 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "cache_dir": None,
     "workers": None,
     "changed_since": None,
-    "honour_inline_suppressions": True,
+    "honour_inline_suppressions": None,
 }
 
 OPERATOR_ONLY = frozenset({"osv_db", "ca_bundle", "tls_targets", "http_urls", "cache_dir"})
@@ -111,7 +111,7 @@ def _validate(name: str, value: Any, path: Path, display: str) -> Any:
         if name == "formats" and not set(value) <= set(FORMATS):
             raise bad(f"formats from {', '.join(FORMATS)}")
         return list(value)
-    if name in ("default_excludes", "honour_inline_suppressions"):
+    if name in ("default_excludes", "honour_inline_suppressions"):  # None: as the checklist says
         if not isinstance(value, bool):
             raise bad("true or false")
         return value

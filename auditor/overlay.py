@@ -20,7 +20,10 @@ from auditor.evidence import Severity
 
 MAX_DEPTH = 8
 _KEYS = {"id", "version", "title", "extends"}
-_OPTIONAL = {"description", "practice_weights", "overrides", "disable", "add_controls"}
+_OPTIONAL = {
+    "description", "practice_weights", "overrides", "disable", "add_controls",
+    "honour_inline_suppressions",
+}  # fmt: skip
 
 
 def _base_path(node: yamlnodes.Node, here: Path) -> Path:
@@ -105,6 +108,11 @@ def load(
         path=str(path),
         sha256=digest,
         extends=(f"{base.id} {base.version}", *base.extends),
+        honour_inline_suppressions=(
+            top["honour_inline_suppressions"].boolean("honour_inline_suppressions")
+            if "honour_inline_suppressions" in top
+            else base.honour_inline_suppressions
+        ),
     )
 
 

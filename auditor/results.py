@@ -100,6 +100,7 @@ def build(result: AuditResult) -> dict[str, Any]:
             "path": _display_path(checklist.path),
             "sha256": checklist.sha256,
             "extends": list(checklist.extends),
+            "honour_inline_suppressions": checklist.honour_inline_suppressions,
         },
         "target": {
             "path": str(result.root),
@@ -141,6 +142,13 @@ def build(result: AuditResult) -> dict[str, Any]:
             for p in checklist.practices
         ],
         "controls": [_control(r) for r in result.controls],
+        "pr_mode": None
+        if result.pr is None
+        else {
+            "changed_since": result.pr[0],
+            "changed_files": result.pr[1],
+            "weakening": list(result.pr[2]),
+        },
         "governance": {
             "evaluated_on": result.today.isoformat(),
             "waivers": list(result.waivers),

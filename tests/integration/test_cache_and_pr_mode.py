@@ -121,3 +121,28 @@ def test_rejected_tool_output_is_never_cached(
     assert again.returncode == 3, "a cached empty result must not have hidden the crash"
     doc = load_results(tmp_path / "b")
     assert control(doc, control_for_rule("B602"))["status"] == "error"
+
+
+def test_pr_mode_lists_what_the_change_did_to_the_audit(
+    tmp_path: Path,
+    auditor_cli: Callable[..., Any],
+    validate_results: Callable[[dict[str, Any]], None],
+) -> None:
+    repo = make_repo(tmp_path / "r", {"app/run.py": SHELL, "app/ok.py": "x = 1\n"})
+    base = git(repo, "rev-parse", "HEAD")
+    write_files(
+        repo,
+        {
+            "pyproject.toml": '[tool.auditor]\nexclude = ["legacy"]\n',
+            "app/run.py": SHELL.replace("shell=True)", "shell=True)  # nosec"),
+        },
+    )
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "quiet the scanner")
+    doc = audit(auditor_cli, repo, tmp_path / "out", "--changed-since", base)
+    validate_results(doc)
+    pr = doc["pr_mode"]
+    assert pr["changed_since"] == base and pr["changed_files"] == 2
+    assert "[tool.auditor] exclude: None -> ['legacy']" in pr["weakening"]
+    assert "inline suppression added at app/run.py:5" in pr["weakening"]
+    assert "This change weakens the audit itself" in (tmp_path / "out" / "index.html").read_text()

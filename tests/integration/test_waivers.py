@@ -155,3 +155,19 @@ def test_bad_waiver_file_is_one_positioned_line(
     [message] = proc.stderr.strip().splitlines()
     assert f".auditor/waivers.yaml:{line}:" in message and fragment in message
     assert not (tmp_path / "out").exists()
+
+
+def test_inline_suppressions_are_honoured_as_the_checklist_says(
+    tmp_path: Path, auditor_cli: Callable[..., Any], b602: str
+) -> None:
+    silenced = SHELL.replace("shell=True)", "shell=True)  # nosec")
+    repo = make_repo(tmp_path / "r", {"app/run.py": silenced})
+    default = audit(auditor_cli, repo, tmp_path / "a")
+    c = control(default, b602)
+    assert c["status"] == "pass" and "suppressed by inline comment (honoured)" in c["reason"]
+    strict = audit(auditor_cli, repo, tmp_path / "b", "--checklist", "pre-release")
+    c = control(strict, b602)
+    assert c["status"] == "fail" and "(not honoured)" in c["reason"]
+    assert strict["checklist"]["honour_inline_suppressions"] is False
+    [f] = [f for f in c["evidence"]["findings"] if f["rule_id"] == "B602"]
+    assert f["suppressed_by"] == "# nosec at line 5"
