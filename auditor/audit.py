@@ -145,6 +145,7 @@ def _context(
         cache_dir=cache_dir,
         changed_files=changed,
         workers=settings["workers"] or os.cpu_count() or 1,
+        max_file_bytes=int(settings["max_file_bytes"]),
     )
 
 

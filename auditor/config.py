@@ -41,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "cache": True,
     "cache_dir": None,
     "workers": None,
+    "max_file_bytes": 5 * 1024 * 1024,
     "changed_since": None,
     "honour_inline_suppressions": None,
 }
@@ -145,6 +146,10 @@ def _validate(name: str, value: Any, path: Path, display: str) -> Any:
     if name == "cache":
         if not isinstance(value, bool):
             raise bad("true or false")
+        return value
+    if name == "max_file_bytes":
+        if isinstance(value, bool) or not isinstance(value, int) or not 1024 <= value <= 1 << 30:
+            raise bad("a size in bytes from 1024 to 1073741824")
         return value
     if name == "workers":
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 256:

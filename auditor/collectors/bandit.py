@@ -59,7 +59,7 @@ class BanditCollector:
 
     def collect(self, ctx: AuditContext) -> CollectorResult:
         version = self.version(min(ctx.timeout, 60.0))
-        found = files.walk(ctx.root, (".py",), ctx.excludes)
+        found = files.walk(ctx.root, (".py",), ctx.excludes, max_bytes=ctx.max_file_bytes)
         details: dict[str, Any] = {"files_scanned": len(found.files), "skipped": found.skipped}
         if not found.files:
             return CollectorResult(

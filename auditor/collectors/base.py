@@ -29,6 +29,8 @@ class AuditContext:
     """PR mode: only these files are analysed by per-file collectors; None: all."""
     workers: int = 1
     """How many processes a collector may run side by side."""
+    max_file_bytes: int = 5 * 1024 * 1024
+    """Files larger than this are not analysed (and are listed as skipped, with the reason)."""
 
 
 class Collector(Protocol):

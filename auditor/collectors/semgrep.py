@@ -96,7 +96,7 @@ class SemgrepCollector:
         rule_files, pack_sha = rule_pack(self.rules_dir)
         if not rule_files:
             raise SemgrepError(f"no semgrep rule files in {self.rules_dir}")
-        found = files.walk(ctx.root, SUFFIXES, ctx.excludes)
+        found = files.walk(ctx.root, SUFFIXES, ctx.excludes, max_bytes=ctx.max_file_bytes)
         skipped = dict(found.skipped)
         targets = []
         for rel in found.files:

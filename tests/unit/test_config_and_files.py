@@ -63,3 +63,14 @@ def test_walk_skips_symlinks_excludes_and_virtualenvs(tmp_path: Path) -> None:
     assert found.skipped["app/link.py"] == "symbolic link (not followed)"
     assert found.skipped["app/fifo.py"] == "not a regular file"
     assert found.skipped["venv2"].startswith("virtualenv")
+
+
+def test_max_file_bytes_is_a_validated_setting(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.auditor]\nmax_file_bytes = 2048\n")
+    assert config.resolve(tmp_path, None, {})["max_file_bytes"] == 2048
+    (tmp_path / "pyproject.toml").write_text("[tool.auditor]\nmax_file_bytes = 10\n")
+    with pytest.raises(ConfigError, match="size in bytes"):
+        config.resolve(tmp_path, None, {})
+    (tmp_path / "big.py").write_text("x = 1\n" * 1000)
+    found = files.walk(tmp_path, (".py",), (), max_bytes=2048)
+    assert found.files == [] and "larger than the 2048-byte limit" in found.skipped["big.py"]
