@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +12,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from auditor import __version__, aggregate, audit, config, demo, diff, git, report, results
+from auditor import __version__, aggregate, audit, config, demo, diff, git, proc, report, results
 from auditor.errors import AuditorError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -33,10 +35,19 @@ def _fatal(err: AuditorError) -> NoReturn:
     sys.exit(err.exit_code)
 
 
+def _on_terminate(signum: int, frame: object) -> None:
+    """A cancelled CI job sends SIGTERM: stop every tool we started, then exit; outputs
+    are only ever replaced atomically, so nothing half-written is left behind."""
+    proc.terminate_all()
+    sys.stderr.write("auditor: terminated; outputs are only written atomically\n")
+    os._exit(128 + signum)
+
+
 @click.group(epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, prog_name="auditor")
 def main() -> None:
     """Security-checklist compliance auditor for Python projects."""
+    signal.signal(signal.SIGTERM, _on_terminate)
 
 
 def _audit_options(f: F) -> F:

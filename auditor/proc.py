@@ -12,9 +12,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from auditor.errors import ToolMissingError, ToolTimeoutError
 
@@ -25,19 +27,46 @@ CHILD_CPU: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar(
 are appended to it, so each collector's CPU time is measured even when they overlap."""
 
 
+_LIVE: set[int] = set()
+"""Process groups of the tools running now (every child starts its own session)."""
+_LIVE_LOCK = threading.Lock()
+
+
 class _Popen(subprocess.Popen[bytes]):
-    """Reaps the child with wait4 so its resource usage (CPU time) is known."""
+    """Reaps the child with wait4 so its resource usage (CPU time) is known, and keeps
+    it in the live set so a cancelled audit can stop it."""
 
     cpu_seconds = 0.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        with _LIVE_LOCK:
+            _LIVE.add(self.pid)
 
     def _try_wait(self, wait_flags: int) -> tuple[int, int]:
         try:
             pid, sts, usage = os.wait4(self.pid, wait_flags)
         except ChildProcessError:
-            return self.pid, 0
+            pid, sts = self.pid, 0
+        else:
+            if pid == self.pid:
+                self.cpu_seconds = usage.ru_utime + usage.ru_stime
         if pid == self.pid:
-            self.cpu_seconds = usage.ru_utime + usage.ru_stime
+            with _LIVE_LOCK:
+                _LIVE.discard(self.pid)
         return pid, sts
+
+
+def terminate_all() -> None:
+    """Kill every tool still running (their whole process groups): a cancelled audit
+    must not leave semgrep or git working on after it."""
+    with _LIVE_LOCK:
+        groups = list(_LIVE)
+    for pgid in groups:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 @dataclass(frozen=True)
