@@ -187,6 +187,8 @@ def read_table(path: Path, *, in_pyproject: bool, display: str | None = None) ->
         raise ConfigError(display, None, None, f"expected a readable file ({e.strerror})") from None
     except UnicodeDecodeError:
         raise ConfigError(display, None, None, "expected UTF-8 TOML") from None
+    except RecursionError:
+        raise ConfigError(display, None, None, "expected TOML nested less deeply") from None
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
         line, col = (int(m.group(1)), int(m.group(2))) if m else (None, None)

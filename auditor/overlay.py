@@ -31,9 +31,13 @@ def _base_path(node: yamlnodes.Node, here: Path) -> Path:
     bundled = resources.data_dir("checklists") / f"{ref}.yaml"
     if "/" not in ref and not ref.endswith((".yaml", ".yml")) and bundled.is_file():
         return bundled
-    candidate = (here.parent / ref).resolve()
-    if not candidate.is_file():
-        raise node.fail(f"expected a bundled checklist id or a checklist file, got '{ref}'")
+    try:
+        candidate = (here.parent / ref).resolve()
+        found = candidate.is_file()
+    except (OSError, ValueError):
+        found = False
+    if not found:
+        raise node.fail(f"expected a bundled checklist id or a checklist file, got '{ref[:80]}'")
     return candidate
 
 

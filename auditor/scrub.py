@@ -16,7 +16,7 @@ from auditor.resources import checks_dir
 from auditor.secretscan import detectors
 from auditor.secretscan.engine import _plausible, _value
 
-_STRUCTURAL = frozenset(b'"\'<>\\\n')
+_STRUCTURAL = frozenset(b"\"'<>\\\n")
 
 
 @functools.cache

@@ -164,7 +164,11 @@ def load(path: Path, error: type[InputError], display: str | None = None) -> Nod
     except UnicodeDecodeError as e:
         msg = f"expected UTF-8 text (invalid byte at offset {e.start})"
         raise error(name, None, None, msg) from None
-    loader = _NoAliasLoader(text)
+    try:
+        # the reader checks characters in its constructor: it belongs inside the try
+        loader = _NoAliasLoader(text)
+    except yaml.YAMLError as e:
+        raise error(name, None, None, f"expected valid YAML ({e})") from None
     loader.error_class = error
     loader.source_name = name
     try:
@@ -176,6 +180,8 @@ def load(path: Path, error: type[InputError], display: str | None = None) -> Nod
         raise error(name, line, col, f"expected valid YAML ({e.problem or e.context})") from None
     except yaml.YAMLError as e:
         raise error(name, None, None, f"expected valid YAML ({e})") from None
+    except RecursionError:
+        raise error(name, None, None, "expected YAML nested less deeply") from None
     finally:
         loader.dispose()
     if node is None:

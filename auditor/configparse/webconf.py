@@ -126,7 +126,10 @@ def _value(node: ast.expr) -> tuple[object, str]:
 
 
 def _is_getenv(func: ast.expr) -> bool:
-    text = ast.unparse(func)
+    try:
+        text = ast.unparse(func)
+    except (RecursionError, ValueError):
+        return False  # an absurdly deep attribute chain is not os.environ.get
     return text in ("os.environ.get", "os.getenv", "environ.get", "getenv")
 
 

@@ -22,7 +22,8 @@ def _hashed(entry: dict[str, Any], legacy: list[Any]) -> bool:
     files = entry.get("files") if "files" in entry else legacy
     wheels = entry.get("wheels")
     sdist = entry.get("sdist")
-    candidates = [*(files or []), *(wheels if isinstance(wheels, list) else []), sdist]
+    listed = files if isinstance(files, list) else []
+    candidates = [*listed, *(wheels if isinstance(wheels, list) else []), sdist]
     return any(isinstance(f, dict) and str(f.get("hash", "")).strip() for f in candidates)
 
 
@@ -70,9 +71,9 @@ def parse(root: str, rel: str, kind: str) -> Manifest:
     if not isinstance(packages, list):
         problem = Problem(Location(rel, 1), "expected [[package]] tables")
         return Manifest(rel, kind, problems=(problem,))
-    legacy_files = (
-        data.get("metadata", {}).get("files", {}) if isinstance(data.get("metadata"), dict) else {}
-    )
+    metadata = data.get("metadata")
+    legacy = metadata.get("files") if isinstance(metadata, dict) else None
+    legacy_files = legacy if isinstance(legacy, dict) else {}
     deps: list[Dependency] = []
     problems: list[Problem] = []
     for index, entry in enumerate(packages):

@@ -124,6 +124,9 @@ def parse_lock(root: str, rel: str) -> Manifest:
     except json.JSONDecodeError as e:
         problem = Problem(Location(rel, e.lineno, e.colno), f"expected valid JSON: {e.msg}")
         return Manifest(rel, "Pipfile.lock", problems=(problem,))
+    except RecursionError:
+        problem = Problem(Location(rel), "expected JSON nested less deeply")
+        return Manifest(rel, "Pipfile.lock", problems=(problem,))
     if not isinstance(data, dict):
         return Manifest(
             rel, "Pipfile.lock", problems=(Problem(Location(rel, 1), "expected a JSON object"),)

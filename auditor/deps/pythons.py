@@ -131,6 +131,9 @@ def workflow(root: str, rel: str) -> Manifest:
         mark = getattr(e, "problem_mark", None)
         loc = Location(rel, mark.line + 1 if mark is not None else None)
         return Manifest(rel, "workflow", problems=(Problem(loc, f"expected valid YAML: {e}"),))
+    except RecursionError:
+        problem = Problem(Location(rel), "expected YAML nested less deeply")
+        return Manifest(rel, "workflow", problems=(problem,))
     entries: list[tuple[str, bool, yaml.Node]] = []
     if document is not None:
         _walk(document, False, entries)

@@ -35,10 +35,18 @@ def read_text(root: str, rel: str) -> str:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError as e:
         raise Unreadable(f"expected a readable regular file ({e.strerror})") from None
-    with os.fdopen(fd, "rb") as fh:
+    try:
+        opened = os.fdopen(fd, "rb")
+    except OSError as e:  # a directory opens O_RDONLY, then fails here
+        os.close(fd)
+        raise Unreadable(f"expected a regular file ({e.strerror})") from None
+    with opened as fh:
         if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
             raise Unreadable("expected a regular file")
-        data = fh.read(MAX_BYTES + 1)
+        try:
+            data = fh.read(MAX_BYTES + 1)
+        except OSError as e:
+            raise Unreadable(f"expected a readable regular file ({e.strerror})") from None
     if len(data) > MAX_BYTES:
         raise Unreadable(f"expected a file under {MAX_BYTES // (1024 * 1024)} MB")
     try:
@@ -60,7 +68,7 @@ def confined(root: str, base_rel: str, target: str) -> str:
         walked = os.path.join(walked, part)
         try:
             mode = os.lstat(walked).st_mode
-        except OSError:
+        except (OSError, ValueError):
             raise Unreadable(f"expected an existing file, got '{target}'") from None
         if stat.S_ISLNK(mode):
             raise Unreadable(f"'{target}' is a symbolic link (not followed)")
@@ -70,6 +78,8 @@ def confined(root: str, base_rel: str, target: str) -> str:
 def load_toml(path: str, text: str) -> tuple[dict[str, Any] | None, Problem | None]:
     try:
         return tomllib.loads(text), None
+    except RecursionError:
+        return None, Problem(Location(path, None), "expected TOML nested less deeply")
     except tomllib.TOMLDecodeError as e:
         match = _TOML_POS.search(str(e))
         line = int(match.group(1)) if match else None

@@ -83,7 +83,10 @@ def is_remote(url: str) -> bool:
 
 def url_pinned(url: str, hashed: bool = False) -> bool:
     """A VCS URL is immutable only at a full commit id; an archive only with a hash."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False  # an unparseable URL pins nothing
     if is_vcs(url):
         path = parts.path
         rev = path.rsplit("@", 1)[1] if "@" in path else ""
@@ -106,7 +109,11 @@ def redact_url(url: str) -> str:
 
 
 def egg_name(url: str) -> str | None:
-    for item in urlsplit(url).fragment.split("&"):
+    try:
+        fragment = urlsplit(url).fragment
+    except ValueError:
+        return None
+    for item in fragment.split("&"):
         key, _, value = item.partition("=")
         if key == "egg" and value:
             return value
