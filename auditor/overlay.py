@@ -29,8 +29,11 @@ _OPTIONAL = {
 def _base_path(node: yamlnodes.Node, here: Path) -> Path:
     ref = node.string("extends")
     bundled = resources.data_dir("checklists") / f"{ref}.yaml"
-    if "/" not in ref and not ref.endswith((".yaml", ".yml")) and bundled.is_file():
-        return bundled
+    try:
+        if "/" not in ref and not ref.endswith((".yaml", ".yml")) and bundled.is_file():
+            return bundled
+    except (OSError, ValueError):
+        pass  # an over-long or NUL-bearing name is simply not a bundled checklist
     try:
         candidate = (here.parent / ref).resolve()
         found = candidate.is_file()
