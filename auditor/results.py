@@ -186,6 +186,10 @@ def write_all(outputs: dict[Path, str]) -> None:
     clean = {path: scrub(text) for path, text in outputs.items()}
     for path, text in clean.items():
         write_atomic(path, text)
+    for path in clean:
+        # temporary files of an earlier run that was killed mid-write: never trusted, now gone
+        for stale in path.parent.glob(f".{path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
 
 
 def load(path: Path) -> dict[str, Any]:

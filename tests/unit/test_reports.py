@@ -220,3 +220,12 @@ def test_diff_reports_new_failures_and_fixes(doc: dict[str, Any]) -> None:
     assert changes["score_delta"] == -10.0
     html = render(Format.HTML, doc, changes)
     assert "Changes since the last audit" in html and "&lt;script&gt;" in html
+
+
+def test_write_all_removes_temporary_files_of_a_killed_run(tmp_path: Path) -> None:
+    from auditor.results import write_all
+
+    (tmp_path / ".results.json.abc123.tmp").write_text("{half")
+    (tmp_path / "keep.tmp").write_text("not ours")
+    write_all({tmp_path / "results.json": "{}\n"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.tmp", "results.json"]
