@@ -68,19 +68,9 @@ class BanditCollector:
         plan = scan_plan(ctx, found.files, "bandit", digest("bandit", version, *BANDIT_ARGS))
         deadline = time.monotonic() + ctx.timeout
         fresh = self._run(ctx, plan.to_scan, deadline) if plan.to_scan else {"results": []}
-        report = plan.merge(fresh)
-        findings, errors = normalize(report, version, ctx.root, set(plan.covered))
-        plan.commit()
-        details["skipped"] = {**found.skipped, **errors, **plan.not_covered}
-        details["files_scanned"] = len(plan.covered) - len(errors)
-        details.update(plan.details())
+        findings = plan.conclude(fresh, normalize, version, ctx.root, details, found.skipped)
         return CollectorResult(
-            self.name,
-            self.tool,
-            version,
-            CollectorStatus.OK,
-            findings=tuple(findings),
-            details=details,
+            self.name, self.tool, version, CollectorStatus.OK, findings=findings, details=details
         )
 
     def _run(self, ctx: AuditContext, paths: Sequence[str], deadline: float) -> dict[str, Any]:

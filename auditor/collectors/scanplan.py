@@ -10,12 +10,18 @@ so a partial scope is never presented as a whole-repository verdict.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from auditor.cache import FileCache, file_sha
 from auditor.collectors.base import AuditContext
+from auditor.evidence import Finding
+
+Normalizer = Callable[
+    [Mapping[str, Any], str, Path, set[str]], tuple[list[Finding], dict[str, str]]
+]
 
 
 def _rel(name: object) -> str:
@@ -72,6 +78,24 @@ class ScanPlan:
             for rel, value in self._pending.items():
                 self.cache.put(self.shas[rel], value)
         self._pending = {}
+
+    def conclude(
+        self,
+        fresh: dict[str, Any],
+        normalize: Normalizer,
+        version: str,
+        root: Path,
+        details: dict[str, Any],
+        skipped: dict[str, str],
+    ) -> tuple[Finding, ...]:
+        """Merge, normalise (which rejects untrusted output), then cache and record
+        coverage: the common end of every per-file analyser."""
+        findings, errors = normalize(self.merge(fresh), version, root, set(self.covered))
+        self.commit()
+        details["skipped"] = {**skipped, **errors, **self.not_covered}
+        details["files_scanned"] = len(self.covered) - len(errors)
+        details.update(self.details())
+        return tuple(findings)
 
     def details(self) -> dict[str, Any]:
         out: dict[str, Any] = {"scope": "partial" if self.not_covered else "full"}

@@ -134,19 +134,9 @@ class SemgrepCollector:
             version = str((remembered or {}).get("version") or "")
         if not version:
             version = self.version(min(ctx.timeout, 60.0))
-        report = plan.merge(fresh)
-        findings, errors = normalize(report, version, ctx.root, set(plan.covered))
-        plan.commit()
-        details["skipped"] = {**skipped, **errors, **plan.not_covered}
-        details["files_scanned"] = len(plan.covered) - len(errors)
-        details.update(plan.details())
+        findings = plan.conclude(fresh, normalize, version, ctx.root, details, skipped)
         return CollectorResult(
-            self.name,
-            self.tool,
-            version,
-            CollectorStatus.OK,
-            findings=tuple(findings),
-            details=details,
+            self.name, self.tool, version, CollectorStatus.OK, findings=findings, details=details
         )
 
 
