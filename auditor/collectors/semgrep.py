@@ -5,6 +5,10 @@ check. Like bandit, the files are enumerated by us and passed explicitly, so the
 audited repository's ``.semgrepignore`` cannot hide anything; ``# nosemgrep``
 comments are reported as evidence rather than silently dropping findings. The
 tool's version is read from its scan output, so start-up is paid exactly once.
+The YAML rule files are handed to semgrep as one JSON document written for the
+run: semgrep spends seconds parsing and validating a large YAML pack (4.7 s before
+scanning a single file, against 2.0 s for the same rules as JSON), which dominated
+every warm and PR-mode audit.
 """
 
 from __future__ import annotations
@@ -13,9 +17,12 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from auditor import files, proc, resources
 from auditor.cache import digest
@@ -59,6 +66,24 @@ def rule_pack(rules_dir: Path) -> tuple[list[Path], str]:
     return paths, digest.hexdigest()
 
 
+def write_pack_json(rule_files: Sequence[Path], dest: Path) -> Path:
+    """The rule files as one ``{"rules": [...]}`` JSON file at ``dest``; semgrep reads it
+    with the same rule ids and metadata, only faster. The files are ours (package data),
+    but a broken one still fails the collector rather than dropping its rules."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    rules: list[Any] = []
+    for path in rule_files:
+        try:
+            doc = yaml.load(path.read_text("utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+            raise SemgrepError(f"semgrep rule file {path.name} cannot be read: {e}") from None
+        if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list):
+            raise SemgrepError(f"semgrep rule file {path.name} has no 'rules' list")
+        rules += doc["rules"]
+    dest.write_text(json.dumps({"rules": rules}), "utf-8")
+    return dest
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -69,6 +94,11 @@ def _env() -> dict[str, str]:
             "SEMGREP_APP_TOKEN": "",
         }
     )
+    # semgrep's threads share one OCaml heap; with the default 256k-word minor heap they spend
+    # their time collecting each other's garbage (-j 2 was barely faster than -j 1 on two
+    # cores). An 8M-word minor heap and a lazier major GC made -j 2 1.8x faster on 877 Django
+    # files (58 s -> 32 s) for ~250 MB more memory. An operator's own setting wins.
+    env.setdefault("OCAMLRUNPARAM", "s=8M,o=200")
     return env
 
 
@@ -118,8 +148,11 @@ class SemgrepCollector:
         version = ""
         fresh: dict[str, Any] = {"results": [], "errors": []}
         if plan.to_scan:
-            cmd = [exe, "scan", "--config", str(self.rules_dir), *SCAN_ARGS, "--", *plan.to_scan]
-            out = proc.run(cmd, timeout=ctx.timeout, cwd=ctx.root, env=_env())
+            jobs = ["--jobs", str(max(1, min(ctx.workers, len(plan.to_scan) // 20 or 1)))]
+            with tempfile.TemporaryDirectory(prefix="auditor-semgrep-") as tmp:
+                config = write_pack_json(rule_files, Path(tmp) / "rules.json")
+                cmd = [exe, "scan", "--config", str(config), *SCAN_ARGS, *jobs, "--", *plan.to_scan]
+                out = proc.run(cmd, timeout=ctx.timeout, cwd=ctx.root, env=_env())
             fresh = dict(parse_report(out.stdout))
             if out.returncode not in (0, 1):
                 first = _fatal_errors(fresh) or [f"exit status {out.returncode}"]

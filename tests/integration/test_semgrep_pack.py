@@ -74,6 +74,7 @@ def test_one_semgrep_process_per_audit(tmp_path: Path, auditor_cli: Callable[...
     assert proc.returncode in (0, 1), proc.stderr
     runs = log.read_text().splitlines()
     assert len(runs) == 1 and runs[0].startswith("scan "), runs
+    assert " --jobs " in runs[0], runs  # one process, parallel inside it
     doc = load_results(out)
     semgrep = next(c for c in doc["collectors"] if c["name"] == "semgrep")
     assert semgrep["status"] == "ok" and len(semgrep["details"]["rule_pack_sha256"]) == 64
