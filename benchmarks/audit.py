@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from auditor.files import DEFAULT_EXCLUDES  # noqa: E402
+from auditor.proc import find_tool  # noqa: E402
 from auditor.resources import checks_dir  # noqa: E402
 
 GIT_ENV = {
@@ -69,38 +70,65 @@ def auditor_cmd(repo: Path, out: Path, cache: Path, *extra: str) -> list[str]:
 
 
 def make_synthetic(dest: Path, commits: int) -> None:
-    """A repository of real Python code (the installed Django package) with a long history:
-    files are added in batches and edited over ``commits`` commits via git fast-import."""
+    """A repository of real Python code (the installed Django package) with a long history
+    shaped like a real project's: the files arrive in batches over the first tenth of the
+    commits; every later commit edits one to four files, inserting or removing a block of
+    10-60 real comment lines (taken from Django itself) somewhere in the file, so diffs
+    are of realistic size and every version stays valid Python. Built with git fast-import
+    from a seeded generator: the same arguments give the same repository."""
+    import random
+
     import django
 
+    rng = random.Random(20_000)
     src = Path(django.__file__).parent
     files = sorted(p for p in src.rglob("*.py") if "__pycache__" not in p.parts)
+    originals = {
+        "src/" + f.relative_to(src).as_posix(): f.read_text("utf-8", "replace") for f in files
+    }
+    comments = [
+        line.strip() for text in originals.values() for line in text.splitlines()
+        if line.strip().startswith("# ") and len(line.strip()) > 20
+    ]  # fmt: skip
+    current: dict[str, str] = {}
+    names = sorted(originals)
+    arrival = max(1, commits // 10)
+    per = -(-len(names) // arrival)
     dest.mkdir(parents=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(dest)], check=True)
-    stream = []
-    per = max(1, len(files) // max(1, commits // 2))
+    proc = subprocess.Popen(["git", "-C", str(dest), "fast-import", "--quiet"], stdin=subprocess.PIPE)
+    assert proc.stdin is not None
     for i in range(1, commits + 1):
-        stream.append(
-            f"commit refs/heads/main\nmark :{i}\ncommitter B <b@example.invalid> {1_600_000_000 + i * 60} +0000\n"
-        )
-        msg = f"change {i}"
-        stream.append(f"data {len(msg)}\n{msg}\n")
-        if i > 1:
-            stream.append(f"from :{i - 1}\n")
-        batch = files[(i - 1) * per : i * per] if (i - 1) * per < len(files) else []
-        for f in batch:
-            data = f.read_bytes()
-            rel = "src/" + f.relative_to(src).as_posix()
-            stream.append(f"M 644 inline {rel}\ndata {len(data)}\n")
-            stream.append(data.decode("utf-8", "replace") + "\n")
+        changed: dict[str, str] = {}
+        batch = names[(i - 1) * per : i * per] if i <= arrival else []
+        for name in batch:
+            changed[name] = originals[name]
         if not batch:
-            note = f"# revision {i}\n"
-            stream.append(f"M 644 inline CHANGELOG.py\ndata {len(note)}\n{note}\n")
-    subprocess.run(
-        ["git", "-C", str(dest), "fast-import", "--quiet"],
-        input="".join(stream).encode(),
-        check=True,
-    )
+            for name in rng.sample(sorted(current), rng.randint(1, 4)):
+                lines = current[name].splitlines(keepends=True)
+                if current[name] != originals[name] and rng.random() < 0.5:
+                    changed[name] = originals[name]  # the block goes again
+                else:
+                    at = rng.randint(0, len(lines))
+                    block = [c + "\n" for c in rng.sample(comments, rng.randint(10, 60))]
+                    changed[name] = "".join(lines[:at] + block + lines[at:])
+        current.update(changed)
+        msg = f"change {i}"
+        out = [f"commit refs/heads/main\nmark :{i}\n"
+               f"committer B <b@example.invalid> {1_600_000_000 + i * 60} +0000\n"
+               f"data {len(msg)}\n{msg}\n"]  # fmt: skip
+        if i > 1:
+            out.append(f"from :{i - 1}\n")
+        for name, text in sorted(changed.items()):
+            data = text.encode()
+            out.append(f"M 644 inline {name}\ndata {len(data)}\n")
+            proc.stdin.write("".join(out).encode() + data + b"\n")
+            out = []
+        if out:
+            proc.stdin.write("".join(out).encode())
+    proc.stdin.close()
+    if proc.wait() != 0:
+        raise SystemExit("git fast-import failed")
     subprocess.run(["git", "-C", str(dest), "checkout", "-q", "main"], check=True)
     print(f"made {dest}: {commits} commits, {len(files)} Python files")
 
@@ -146,8 +174,8 @@ def main() -> None:
             str(repo / d) for d in DEFAULT_EXCLUDES if "*" not in d and "." not in d[1:]
         )
         separate = [
-            measure("bandit -r (same exclusions)", ["bandit", "-r", str(repo), "-f", "json", "-q", "-x", excluded]),
-            measure("semgrep, our rule pack", ["semgrep", "scan", "--config", str(checks_dir() / "semgrep"),
+            measure("bandit -r (same exclusions)", [find_tool("bandit"), "-r", str(repo), "-f", "json", "-q", "-x", excluded]),
+            measure("semgrep, our rule pack", [find_tool("semgrep"), "scan", "--config", str(checks_dir() / "semgrep"),
                                                 "--json", "--metrics=off", "--disable-version-check", str(repo)]),
         ]  # fmt: skip
         secrets = [sys.executable, "-c",
