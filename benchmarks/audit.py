@@ -96,7 +96,9 @@ def make_synthetic(dest: Path, commits: int) -> None:
     per = -(-len(names) // arrival)
     dest.mkdir(parents=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(dest)], check=True)
-    proc = subprocess.Popen(["git", "-C", str(dest), "fast-import", "--quiet"], stdin=subprocess.PIPE)
+    proc = subprocess.Popen(
+        ["git", "-C", str(dest), "fast-import", "--quiet"], stdin=subprocess.PIPE
+    )
     assert proc.stdin is not None
     for i in range(1, commits + 1):
         changed: dict[str, str] = {}

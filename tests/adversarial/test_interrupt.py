@@ -313,8 +313,9 @@ def test_sigterm_leaves_no_tool_process_running(world: World, tmp_path: Path) ->
     proc = world.start("--cache-dir", str(tmp_path / "cold-cache"), out=tmp_path / "out")
     try:
         deadline = time.monotonic() + 60
-        # semgrep-core workers run: the scan is under way for seconds yet
-        while not any("semgrep-core" in p for p in world.leftovers()):
+        # semgrep's engine runs (named osemgrep when started by our collector, semgrep-core
+        # under the Python wrapper): the scan is under way for seconds yet
+        while not any("semgrep-core" in p or "osemgrep" in p for p in world.leftovers()):
             assert proc.poll() is None, "the audit ended before semgrep started"
             assert time.monotonic() < deadline, "semgrep never started"
             time.sleep(0.02)

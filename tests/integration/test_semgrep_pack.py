@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import Any
 import yaml
 
 from auditor.audit import load_checklist
+from auditor.collectors.base import AuditContext
+from auditor.collectors.semgrep import SemgrepCollector
 from auditor.proc import find_tool
 from auditor.resources import checks_dir, default_checklist
 from tests.helpers import fake_tool, load_results, make_repo
@@ -79,3 +82,32 @@ def test_one_semgrep_process_per_audit(tmp_path: Path, auditor_cli: Callable[...
     semgrep = next(c for c in doc["collectors"] if c["name"] == "semgrep")
     assert semgrep["status"] == "ok" and len(semgrep["details"]["rule_pack_sha256"]) == 64
     assert semgrep["details"]["files_scanned"] == 30
+
+
+_ANNOTATION = re.compile(r"(?:#|<!--)\s*(ruleid|ok):\s*([\w\-]+(?:\s*,\s*[\w\-]+)*)")
+
+
+def test_the_audit_invocation_honours_every_rule_test_annotation(tmp_path: Path) -> None:
+    """`semgrep --test` runs semgrep's Python front end; audits run the exact command line of
+    the collector (osemgrep, JSON pack, jobs). Both must agree on every annotated line."""
+    cases = tmp_path / "cases"
+    shutil.copytree(checks_dir() / "tests", cases)
+    result = SemgrepCollector().collect(AuditContext(cases, False, (), 600.0, workers=2))
+    found = {(f.location.path, f.location.line, f.rule_id) for f in result.findings}
+    expected: set[tuple[str, int, str]] = set()
+    forbidden: set[tuple[str, int, str]] = set()
+    for path in sorted(cases.iterdir()):
+        lines = path.read_text().splitlines()
+        for n, text in enumerate(lines, start=1):
+            match = _ANNOTATION.search(text)
+            if match is None:
+                continue
+            target = n if not text.strip().startswith(("#", "<!--")) else n + 1
+            while target <= len(lines) and _ANNOTATION.match(lines[target - 1].strip()):
+                target += 1
+            ids = {r.strip() for r in match.group(2).split(",")}
+            bucket = expected if match.group(1) == "ruleid" else forbidden
+            bucket.update((path.name, target, r) for r in ids)
+    assert len(expected) >= 76
+    assert expected - found == set()
+    assert forbidden & found == set()
