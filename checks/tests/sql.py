@@ -25,9 +25,8 @@ def flask_users():
     cur = conn.cursor()
     # ruleid: sql-injection-taint-db-api-execute, sql-injection-formatted-query-execute
     cur.execute(f"SELECT * FROM users WHERE name = '{name}'")
-    # ruleid: sql-injection-formatted-query-execute
     query = "SELECT * FROM users WHERE name = '%s'" % name
-    # ruleid: sql-injection-taint-db-api-execute
+    # ruleid: sql-injection-taint-db-api-execute, sql-injection-formatted-query-execute
     cur.execute(query)
     # ruleid: sql-injection-taint-db-api-execute, sql-injection-formatted-query-execute
     cur.executemany("DELETE FROM users WHERE name = '" + name + "'", [])
@@ -68,8 +67,8 @@ def helper_with_constant_table(cur):
 def helper_with_variable(cur, column, value):
     # ruleid: sql-injection-formatted-query-execute
     cur.execute(f"SELECT {column} FROM accounts WHERE owner = {value}")
-    # ruleid: sql-injection-formatted-query-execute
     sql = "UPDATE accounts SET balance = 0 WHERE owner = '" + value + "'"
+    # ruleid: sql-injection-formatted-query-execute
     cur.execute(sql)
     # ok: sql-injection-formatted-query-execute
     cur.execute("UPDATE accounts SET balance = 0 WHERE owner = %s", (value,))
