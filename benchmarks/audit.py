@@ -1,7 +1,7 @@
 """The whole audit against the same tools run one after another, on one repository.
 
     python benchmarks/audit.py REPO
-    python benchmarks/audit.py --make-synthetic DIR [--commits N]   # then run on DIR
+    python benchmarks/audit.py --make-synthetic DIR [--commits N] [--source CODE]  # then run on DIR
 
 Prints one table from one run: the full auditor cold (empty cache), warm after a
 one-file commit, PR mode for that commit, and the separate tools a user would run
@@ -69,7 +69,7 @@ def auditor_cmd(repo: Path, out: Path, cache: Path, *extra: str) -> list[str]:
             "--cache-dir", str(cache), "--format", "json", *extra]  # fmt: skip
 
 
-def make_synthetic(dest: Path, commits: int) -> None:
+def make_synthetic(dest: Path, commits: int, source: Path | None = None) -> None:
     """A repository of real Python code (the installed Django package) with a long history
     shaped like a real project's: the files arrive in batches over the first tenth of the
     commits; every later commit edits one to four files, inserting or removing a block of
@@ -81,8 +81,9 @@ def make_synthetic(dest: Path, commits: int) -> None:
     import django
 
     rng = random.Random(20_000)
-    src = Path(django.__file__).parent
-    files = sorted(p for p in src.rglob("*.py") if "__pycache__" not in p.parts)
+    src = source.resolve() if source else Path(django.__file__).parent
+    skip = {"__pycache__", "site-packages", "dist-packages"}
+    files = sorted(p for p in src.rglob("*.py") if not skip & set(p.relative_to(src).parts))
     originals = {
         "src/" + f.relative_to(src).as_posix(): f.read_text("utf-8", "replace") for f in files
     }
@@ -140,9 +141,12 @@ def main() -> None:
     parser.add_argument("repo", nargs="?", type=Path)
     parser.add_argument("--make-synthetic", type=Path)
     parser.add_argument("--commits", type=int, default=20_000)
+    parser.add_argument(
+        "--source", type=Path, help="folder of real Python code (default: the installed Django)"
+    )
     args = parser.parse_args()
     if args.make_synthetic:
-        make_synthetic(args.make_synthetic, args.commits)
+        make_synthetic(args.make_synthetic, args.commits, args.source)
         return
     if args.repo is None:
         parser.error("REPO is required")
