@@ -76,6 +76,22 @@ def django_header(request):
     return response
 
 
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def django_header_validated(request):
+    response = HttpResponse("ok")
+    tag = request.GET.get("tag", "")
+    if TOKEN_RE.fullmatch(tag):
+        # ok: injection-other-header-injection-taint
+        response["X-Tag"] = tag
+    ref = request.GET.get("ref", "")
+    if re.match(r"[a-z]+", ref):
+        # ruleid: injection-other-header-injection-taint
+        response["X-Ref"] = ref
+    return response
+
+
 @app.route("/prefs", methods=["POST"])
 def set_prefs():
     # ruleid: injection-other-trust-boundary-session

@@ -60,3 +60,16 @@ def fetch(user, password):
     requests.get("https://legacy.example.com/api/report", auth=(user, password), timeout=5)
     # ok: transport-basic-auth-over-http
     requests.get("http://legacy.example.com/public", timeout=5)
+
+
+def login(user, password, api_key):
+    # ruleid: transport-credentials-posted-over-http
+    requests.post("http://sso.example.com/api/login", json={"user": user, "password": password})
+    # ruleid: transport-credentials-posted-over-http
+    httpx.put("http://api.example.com/v1/keys", data={'api_key': api_key}, timeout=5)
+    # ok: transport-credentials-posted-over-http
+    requests.post("https://sso.example.com/api/login", json={"user": user, "password": password})
+    # ok: transport-credentials-posted-over-http
+    requests.post("http://localhost:8000/api/login", json={"user": user, "password": password})
+    # ok: transport-credentials-posted-over-http
+    requests.post("http://metrics.example.com/ingest", json={"user": user, "count": 3})
