@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auditor import observed
+
 DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".git",
     ".hg",
@@ -116,4 +118,8 @@ def walk(
                     continue
                 result.files.append(rel)
     result.files.sort()
+    obs = observed.current()
+    if obs is not None:
+        key = observed.walk_key(suffixes, patterns, max_bytes, max_files)
+        obs.walks[key] = observed.listing(result.files, result.skipped)
     return result

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
+from auditor.collectors import resultcache
 from auditor.collectors.base import AuditContext
 from auditor.djangocfg import checks as django_checks
 from auditor.djangocfg import policy as django_policy
@@ -76,8 +77,12 @@ class DjangoSettingsCollector:
         return f"{__version__} (python {platform.python_version()} ast)"
 
     def collect(self, ctx: AuditContext) -> CollectorResult:
-        version = self.version(ctx.timeout)
         explicit = self.settings_module or getattr(ctx, "django_settings", None)
+        options = repr((explicit, self.max_session_age, self.min_password_length))
+        return resultcache.cached(self.name, options, ctx, lambda: self._collect(ctx, explicit))
+
+    def _collect(self, ctx: AuditContext, explicit: str | None) -> CollectorResult:
+        version = self.version(ctx.timeout)
         found = discover(ctx.root, ctx.excludes, explicit)
         details: dict[str, Any] = {"ignored_entry_points": found.ignored}
         if not found.targets:

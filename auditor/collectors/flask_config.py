@@ -16,6 +16,7 @@ import platform
 from typing import Any
 
 from auditor import __version__
+from auditor.collectors import resultcache
 from auditor.collectors.base import AuditContext
 from auditor.collectors.factsink import FactSink
 from auditor.djangocfg.policy import Verdict
@@ -51,6 +52,10 @@ class FlaskConfigCollector:
         return f"{__version__} (python {platform.python_version()} ast)"
 
     def collect(self, ctx: AuditContext) -> CollectorResult:
+        options = repr((self.max_session_age,))
+        return resultcache.cached(self.name, options, ctx, lambda: self._collect(ctx))
+
+    def _collect(self, ctx: AuditContext) -> CollectorResult:
         version = self.version(ctx.timeout)
         found = scan(ctx.root, ctx.excludes, ctx.timeout)
         apps = sorted(found.observed.apps.values(), key=lambda a: a.location)

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from auditor import observed
+
 MAX_DEPTH = 100
 MAX_ITEMS = 100_000
 MAX_STR = 1_000_000
@@ -85,15 +87,21 @@ class Budget:
         self.steps = steps
         self.limit = steps
         self.deadline = deadline
+        self.spent = f"evaluation budget of {steps} steps exhausted"
 
     def spend(self, n: int = 1) -> None:
         self.steps -= n
         if self.steps < 0:
-            raise Stop(f"evaluation budget of {self.limit} steps exhausted")
+            raise Stop(self.spent)
         if self.deadline is not None and self.steps % 1024 == 0:
             if time.monotonic() > self.deadline:
+                # every later evaluation stops for the same reason, and says so
                 self.steps = -1
-                raise Stop("the collector's time limit was reached")
+                self.spent = "the collector's time limit was reached"
+                obs = observed.current()
+                if obs is not None:
+                    obs.volatile = True
+                raise Stop(self.spent)
 
 
 BUILTINS = frozenset(

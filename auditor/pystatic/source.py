@@ -14,6 +14,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditor import observed
+
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
 
 
@@ -33,6 +35,14 @@ class SourceError:
 def is_regular_file(root: Path, rel: str) -> bool:
     """True when every component of ``rel`` exists and none is a symbolic link,
     so resolving an import can never leave the tree through a link."""
+    answer = _is_regular_file(root, rel)
+    obs = observed.current()
+    if obs is not None:
+        obs.probes[rel] = answer
+    return answer
+
+
+def _is_regular_file(root: Path, rel: str) -> bool:
     current = str(root)
     parts = rel.split("/")
     for i, part in enumerate(parts):
@@ -54,6 +64,15 @@ def is_regular_file(root: Path, rel: str) -> bool:
 
 
 def read_bytes(root: Path, rel: str, limit: int = MAX_SOURCE_BYTES) -> bytes | SourceError:
+    result = _read_bytes(root, rel, limit)
+    obs = observed.current()
+    if obs is not None:
+        seen = observed.content(result) if isinstance(result, bytes) else "!" + result.reason
+        obs.reads[observed.read_key(rel, limit)] = seen
+    return result
+
+
+def _read_bytes(root: Path, rel: str, limit: int) -> bytes | SourceError:
     if not is_regular_file(root, rel):
         return SourceError(rel, "not a regular file inside the repository (or a symbolic link)")
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
@@ -77,6 +96,9 @@ def parse_source(rel: str, data: bytes) -> Parsed | SourceError:
         where = f" at line {e.lineno}" if e.lineno else ""
         return SourceError(rel, f"not valid Python{where}: {e.msg}")
     except (ValueError, RecursionError, MemoryError) as e:
+        obs = observed.current()
+        if obs is not None and isinstance(e, MemoryError):
+            obs.volatile = True  # depends on the machine, not on the file
         return SourceError(rel, f"cannot be parsed: {type(e).__name__}: {str(e)[:200]}")
     return Parsed(rel, tree)
 

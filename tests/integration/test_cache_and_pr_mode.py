@@ -21,6 +21,13 @@ def audit(cli: Callable[..., Any], repo: Path, out: Path, *extra: str) -> dict[s
     return load_results(out)
 
 
+def audit_any(cli: Callable[..., Any], repo: Path, out: Path, *extra: str) -> dict[str, Any]:
+    """An audit whose exit status may also be 3 (a control errored, e.g. no OSV database)."""
+    proc = cli("audit", str(repo), "--out", str(out), *extra)
+    assert proc.returncode in (0, 1, 3), proc.stderr
+    return load_results(out)
+
+
 def bandit_collector(doc: dict[str, Any]) -> dict[str, Any]:
     return next(c for c in doc["collectors"] if c["name"] == "bandit")
 
@@ -146,3 +153,27 @@ def test_pr_mode_lists_what_the_change_did_to_the_audit(
     assert "[tool.auditor] exclude: None -> ['legacy']" in pr["weakening"]
     assert "inline suppression added at app/run.py:5" in pr["weakening"]
     assert "This change weakens the audit itself" in (tmp_path / "out" / "index.html").read_text()
+
+
+def test_settings_collectors_reuse_their_facts_and_change_nothing(
+    tmp_path: Path, auditor_cli: Callable[..., Any]
+) -> None:
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures" / "e2e"
+    for name in ("django_vuln", "flask_vuln"):
+        files = {
+            p.relative_to(fixtures / name).as_posix(): p.read_text()
+            for p in sorted((fixtures / name).rglob("*"))
+            if p.is_file()
+        }
+        repo = make_repo(tmp_path / name, files)
+        cache = tmp_path / f"cache-{name}"
+        cold = audit_any(auditor_cli, repo, tmp_path / f"{name}-cold", "--cache-dir", str(cache))
+        warm = audit_any(auditor_cli, repo, tmp_path / f"{name}-warm", "--cache-dir", str(cache))
+        none = audit_any(auditor_cli, repo, tmp_path / f"{name}-none", "--no-cache")
+        collector = "django_settings" if name.startswith("django") else "flask_config"
+        hits = [c["details"]["cache"]["hits"] for d in (cold, warm)
+                for c in d["collectors"] if c["name"] == collector]  # fmt: skip
+        assert hits == [0, 1], name
+        assert strip_volatile(cold) == strip_volatile(warm), name
+        for key in ("controls", "score", "practices", "collectors"):
+            assert strip_volatile(cold)[key] == strip_volatile(none)[key], (name, key)
