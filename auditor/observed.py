@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -31,17 +31,21 @@ class Observations:
     """Relative path -> whether it was a regular file inside the tree."""
     walks: dict[str, str] = field(default_factory=dict)
     """JSON of the walk's arguments -> sha256 of the listing it returned."""
+    screened: dict[str, str] = field(default_factory=dict)
+    """``screen NUL path NUL limit`` for files read only to be found irrelevant by a screen
+    (``Screen``): any edit that keeps them irrelevant leaves the result as it was."""
     volatile: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"reads": self.reads, "probes": self.probes, "walks": self.walks}
+        return {"reads": self.reads, "probes": self.probes, "walks": self.walks,
+                "screened": sorted(self.screened)}  # fmt: skip
 
     @classmethod
     def from_json(cls, doc: Any) -> Observations:
         """Raises ValueError on anything that is not what ``to_json`` wrote."""
-        if not isinstance(doc, dict) or set(doc) != {"reads", "probes", "walks"}:
+        if not isinstance(doc, dict) or set(doc) != {"reads", "probes", "walks", "screened"}:
             raise ValueError("not an observation record")
-        reads, probes, walks = doc["reads"], doc["probes"], doc["walks"]
+        reads, probes, walks, screened = doc["reads"], doc["probes"], doc["walks"], doc["screened"]
         if not (
             isinstance(reads, dict)
             and all(isinstance(k, str) and isinstance(v, str) for k, v in reads.items())
@@ -49,9 +53,33 @@ class Observations:
             and all(isinstance(k, str) and isinstance(v, bool) for k, v in probes.items())
             and isinstance(walks, dict)
             and all(isinstance(k, str) and isinstance(v, str) for k, v in walks.items())
+            and isinstance(screened, list)
+            and all(isinstance(k, str) for k in screened)
         ):
             raise ValueError("malformed observation record")
-        return cls(dict(reads), dict(probes), dict(walks))
+        return cls(dict(reads), dict(probes), dict(walks), dict.fromkeys(screened, ""))
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A cheap test that tells whether a file's bytes can matter to a collector at all
+    (it mentions Flask, it sets DJANGO_SETTINGS_MODULE). Registered by name, so a cached
+    record can apply the same test again."""
+
+    name: str
+    relevant: Callable[[bytes], bool]
+
+
+SCREENS: dict[str, Screen] = {}
+
+
+def screen(name: str, relevant: Callable[[bytes], bool]) -> Screen:
+    SCREENS[name] = Screen(name, relevant)
+    return SCREENS[name]
+
+
+def screened_key(name: str, rel: str, limit: int) -> str:
+    return f"{name}\0{rel}\0{limit}"
 
 
 _CURRENT: ContextVar[Observations | None] = ContextVar("auditor_observations", default=None)

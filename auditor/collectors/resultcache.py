@@ -103,6 +103,12 @@ def _still_true(obs: observed.Observations, root: Path, excludes: tuple[str, ...
         for rel, was in obs.probes.items():
             if source.is_regular_file(root, rel) != was:
                 return False
+        for key in obs.screened:
+            name, rel, limit = key.split("\0")
+            check = observed.SCREENS.get(name)
+            data = source.read_bytes(root, rel, int(limit))
+            if check is None or not isinstance(data, bytes) or check.relevant(data):
+                return False
         for key, seen in obs.reads.items():
             rel, limit = key.rsplit("\0", 1)
             data = source.read_bytes(root, rel, int(limit))

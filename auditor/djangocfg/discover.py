@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor import files
+from auditor import files, observed
 from auditor.evidence import Location
 from auditor.pystatic import source as pysource
 from auditor.pystatic.evaluate import Known, evaluate
@@ -24,6 +24,7 @@ from auditor.pystatic.limits import Symbol
 from auditor.pystatic.load import module_for_path
 
 VARIABLE = "DJANGO_SETTINGS_MODULE"
+_SETS_VARIABLE = observed.screen("django-entry-point", lambda data: VARIABLE.encode() in data)
 _TIERS = {"wsgi.py": 0, "asgi.py": 0, "manage.py": 1}
 _MARKERS = re.compile(
     rb"^(INSTALLED_APPS|MIDDLEWARE|ROOT_URLCONF|WSGI_APPLICATION|DATABASES|SECRET_KEY)\s*[:=+]",
@@ -82,11 +83,11 @@ def _settings_calls(tree: ast.Module) -> list[tuple[int, ast.expr]]:
 
 
 def _entry_points(root: Path, rel: str, d: Discovery) -> list[tuple[int, Target]]:
-    data = pysource.read_bytes(root, rel)
+    data = pysource.read_screened(root, rel, _SETS_VARIABLE)
+    if data is None:
+        return []
     if isinstance(data, pysource.SourceError):
         d.errors[rel] = data.reason
-        return []
-    if VARIABLE.encode() not in data:
         return []
     parsed = pysource.parse_source(rel, data)
     if isinstance(parsed, pysource.SourceError):

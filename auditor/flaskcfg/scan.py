@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor import files
+from auditor import files, observed
 from auditor.evidence import Location
 from auditor.flaskcfg.observe import FlaskObserver, Observed
 from auditor.flaskcfg.sources import poison
@@ -24,6 +24,14 @@ _MARKERS = (b"flask", b"fastapi", b"starlette", b"quart", b".config[", b".config
 MAX_STEPS = 3_000_000
 MAX_IMPORT_DEPTH = 6
 _CSP = "content-security-policy"
+
+
+def _mentions(data: bytes) -> bool:
+    lower = data.lower()
+    return _CSP.encode() in lower or any(m in lower for m in _MARKERS)
+
+
+_MENTIONS = observed.screen("flask-mentions", _mentions)
 _DEBUG_ON = ("1", "true", "yes", "on")
 MAX_FUNCTION_RUNS = 200
 
@@ -87,7 +95,9 @@ def scan(root: Path, excludes: tuple[str, ...], timeout: float = 600.0) -> Scan:
     found = files.walk(root, (".py",), excludes)
     candidates: list[str] = []
     for rel in found.files:
-        data = pysource.read_bytes(root, rel)
+        data = pysource.read_screened(root, rel, _MENTIONS)
+        if data is None:
+            continue
         if isinstance(data, pysource.SourceError):
             result.errors[rel] = data.reason
             continue

@@ -72,6 +72,23 @@ def read_bytes(root: Path, rel: str, limit: int = MAX_SOURCE_BYTES) -> bytes | S
     return result
 
 
+def read_screened(
+    root: Path, rel: str, screen: observed.Screen, limit: int = MAX_SOURCE_BYTES
+) -> bytes | SourceError | None:
+    """``read_bytes``, or None when ``screen`` finds the bytes irrelevant; a recorded run
+    then remembers only that they were irrelevant, not what they were."""
+    result = _read_bytes(root, rel, limit)
+    obs = observed.current()
+    relevant = not isinstance(result, bytes) or screen.relevant(result)
+    if obs is not None:
+        if relevant:
+            seen = observed.content(result) if isinstance(result, bytes) else "!" + result.reason
+            obs.reads[observed.read_key(rel, limit)] = seen
+        else:
+            obs.screened[observed.screened_key(screen.name, rel, limit)] = ""
+    return result if relevant else None
+
+
 def _read_bytes(root: Path, rel: str, limit: int) -> bytes | SourceError:
     if not is_regular_file(root, rel):
         return SourceError(rel, "not a regular file inside the repository (or a symbolic link)")

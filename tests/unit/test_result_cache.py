@@ -168,3 +168,22 @@ def test_nothing_secret_looking_is_written_to_the_cache(tmp_path: Path) -> None:
     other = tmp_path / "cache2"
     FlaskConfigCollector().collect(ctx(repo, other))
     assert not list(other.rglob("*.json"))
+
+
+def test_edits_to_files_that_cannot_matter_keep_the_cache(tmp_path: Path) -> None:
+    # the one-file commit of a pull request: a module that mentions neither Flask nor
+    # DJANGO_SETTINGS_MODULE changes, and both settings collectors keep their result
+    repo = django_repo(tmp_path / "r")
+    (repo / "util.py").write_text("X = 1\n")
+    cache = tmp_path / "cache"
+    for c in (DjangoSettingsCollector(), FlaskConfigCollector()):
+        cold = c.collect(ctx(repo, cache))
+        (repo / "util.py").write_text("X = 2\n")
+        warm = c.collect(ctx(repo, cache))
+        assert cache_stats(warm)["hits"] == 1, c.name
+        assert without_cache(warm) == without_cache(cold) == c.collect(ctx(repo, None))
+    # but an edit that makes a file relevant is seen
+    (repo / "util.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    again = FlaskConfigCollector().collect(ctx(repo, cache))
+    assert cache_stats(again)["hits"] == 0
+    assert fact(again, "flask.apps") == ["util.py:2"]
