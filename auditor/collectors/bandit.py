@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import files, proc
-from auditor.cache import digest
+from auditor.cache import FileCache, digest
 from auditor.collectors.base import AuditContext
 from auditor.collectors.scanplan import scan_plan
 from auditor.errors import CollectorError, ToolOutputError, ToolTimeoutError
@@ -40,6 +40,10 @@ _SECRET_TESTS = frozenset({"B105", "B106", "B107"})
 _SEVERITY = {"HIGH": Severity.HIGH, "MEDIUM": Severity.MEDIUM, "LOW": Severity.LOW}
 
 
+_VERSION_ENTRY = "0" * 64
+"""The cache slot (no file hashes to all zeros) remembering an executable's version."""
+
+
 class BanditError(CollectorError):
     """Bandit failed or said something we cannot trust."""
 
@@ -58,7 +62,7 @@ class BanditCollector:
         return match.group(1)
 
     def collect(self, ctx: AuditContext) -> CollectorResult:
-        version = self.version(min(ctx.timeout, 60.0))
+        version = self._known_version(ctx)
         found = files.walk(ctx.root, (".py",), ctx.excludes, max_bytes=ctx.max_file_bytes)
         details: dict[str, Any] = {"files_scanned": len(found.files), "skipped": found.skipped}
         if not found.files:
@@ -72,6 +76,23 @@ class BanditCollector:
         return CollectorResult(
             self.name, self.tool, version, CollectorStatus.OK, findings=findings, details=details
         )
+
+    def _known_version(self, ctx: AuditContext) -> str:
+        """``bandit --version`` costs a second bandit start-up (~0.2 s, most of a warm
+        audit's bandit time); with a cache the answer is kept per executable (path, size,
+        modification time: reinstalling bandit rewrites its launcher)."""
+        if ctx.cache_dir is None:
+            return self.version(min(ctx.timeout, 60.0))
+        exe = Path(proc.find_tool("bandit")).resolve()
+        st = exe.stat()
+        cache = FileCache(ctx.cache_dir, "versions", digest("bandit", str(exe), str(st.st_size),
+                                                            str(st.st_mtime_ns)))  # fmt: skip
+        known = cache.get(_VERSION_ENTRY)
+        if isinstance(known, dict) and isinstance(known.get("version"), str):
+            return str(known["version"])
+        version = self.version(min(ctx.timeout, 60.0))
+        cache.put(_VERSION_ENTRY, {"version": version})
+        return version
 
     def _run(self, ctx: AuditContext, paths: Sequence[str], deadline: float) -> dict[str, Any]:
         """Bandit over ``paths``: one process per shard, shards run side by side within

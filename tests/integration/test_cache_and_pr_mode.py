@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import control, git, load_results, make_repo, strip_volatile, write_files
+from auditor.proc import find_tool
+from tests.helpers import (
+    control,
+    fake_tool,
+    git,
+    load_results,
+    make_repo,
+    strip_volatile,
+    write_files,
+)
 
 SHELL = (
     'import subprocess\n\n\ndef run(name):\n    return subprocess.call("ls " + name, shell=True)\n'
@@ -177,3 +187,31 @@ def test_settings_collectors_reuse_their_facts_and_change_nothing(
         assert strip_volatile(cold) == strip_volatile(warm), name
         for key in ("controls", "score", "practices", "collectors"):
             assert strip_volatile(cold)[key] == strip_volatile(none)[key], (name, key)
+
+
+def test_a_warm_audit_starts_bandit_only_for_changed_files(
+    tmp_path: Path, auditor_cli: Callable[..., Any]
+) -> None:
+    # bandit --version is remembered per executable; reinstalling bandit rewrites its launcher
+    log = tmp_path / "bandit.log"
+    launcher = fake_tool(
+        tmp_path / "bin", "bandit", f'echo "$@" >> {log}\nexec {find_tool("bandit")} "$@"'
+    )
+    env = {"PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    repo = make_repo(tmp_path / "r", {"app/run.py": SHELL, "app/calc.py": EVAL})
+    cache = tmp_path / "cache"
+    for label in ("cold", "warm"):
+        proc = auditor_cli("audit", str(repo), "--out", str(tmp_path / label), "--cache-dir",
+                           str(cache), env=env)  # fmt: skip
+        assert proc.returncode in (0, 1), proc.stderr
+    runs = log.read_text().splitlines()
+    assert [r.split()[0] for r in runs] == ["--version", "-f"], runs  # nothing changed: no scan
+    cold, warm = load_results(tmp_path / "cold"), load_results(tmp_path / "warm")
+    assert strip_volatile(cold) == strip_volatile(warm)
+    assert bandit_collector(warm)["tool_version"] == bandit_collector(cold)["tool_version"]
+    # a new launcher (as pip writes on upgrade) asks again
+    launcher.write_text(launcher.read_text() + "\n")
+    proc = auditor_cli("audit", str(repo), "--out", str(tmp_path / "again"), "--cache-dir",
+                       str(cache), env=env)  # fmt: skip
+    assert proc.returncode in (0, 1), proc.stderr
+    assert log.read_text().splitlines()[-1].startswith("--version")
