@@ -30,17 +30,19 @@ def _build(*collectors: Collector) -> Mapping[str, Collector]:
 
 
 REGISTRY: Mapping[str, Collector] = _build(
-    BanditCollector(),
-    RepositoryCollector(),
+    # Start order: the collectors that wait on external tools first, so semgrep's, bandit's
+    # and git's processes run while the Python-only collectors take turns on the GIL.
     SemgrepCollector(),
-    DockerfileCollector(),
-    WebserverCollector(),
-    CiCollector(),
-    DependenciesCollector(),
-    TlsCollector(),
-    DjangoSettingsCollector(),
-    FlaskConfigCollector(),
+    BanditCollector(),
     SecretsCollector(),
+    FlaskConfigCollector(),
+    DjangoSettingsCollector(),
+    DependenciesCollector(),
+    WebserverCollector(),
+    DockerfileCollector(),
+    CiCollector(),
+    RepositoryCollector(),
+    TlsCollector(),
 )
 
 PLANNED: frozenset[str] = frozenset()
