@@ -86,9 +86,9 @@ def _reuse(entry: Any, root: Path, excludes: tuple[str, ...]) -> CollectorResult
     try:
         obs = observed.Observations.from_json(entry["observations"])
         result = _from_json(entry["result"])
-    except (KeyError, TypeError, ValueError):
+        return result if _still_true(obs, root, excludes) else None
+    except (KeyError, TypeError, ValueError):  # a record we did not write: never trusted
         return None
-    return result if _still_true(obs, root, excludes) else None
 
 
 def _still_true(obs: observed.Observations, root: Path, excludes: tuple[str, ...]) -> bool:

@@ -187,3 +187,23 @@ def test_edits_to_files_that_cannot_matter_keep_the_cache(tmp_path: Path) -> Non
     again = FlaskConfigCollector().collect(ctx(repo, cache))
     assert cache_stats(again)["hits"] == 0
     assert fact(again, "flask.apps") == ["util.py:2"]
+
+
+def test_a_well_formed_entry_with_nonsense_observations_is_not_trusted(tmp_path: Path) -> None:
+    # an entry that passes the integrity check (as one forged with the check recomputed
+    # would) but whose observations cannot be replayed is recomputed, never a crash
+    from auditor.cache import FileCache
+
+    repo = django_repo(tmp_path / "r")
+    cache = tmp_path / "cache"
+    c = DjangoSettingsCollector()
+    cold = c.collect(ctx(repo, cache))
+    path = next((cache / "facts").rglob("*.json"))
+    entry = json.loads(path.read_text())
+    entry["value"]["observations"]["walks"] = {"not json": "x"}
+    entry["value"]["observations"]["screened"] = ["no separators"]
+    store = FileCache(cache, "facts", entry["key"])
+    store.put(entry["content"], entry["value"])
+    again = c.collect(ctx(repo, cache))
+    assert cache_stats(again)["hits"] == 0
+    assert without_cache(again) == without_cache(cold)
