@@ -24,6 +24,18 @@ def default_dir() -> Path:
     return Path(base) / "auditor"
 
 
+VERSION_SLOT = "0" * 64
+"""A cache slot (no file hashes to all zeros) remembering a tool's version."""
+
+
+def executable_identity(exe: str) -> str:
+    """Path, size and modification time of a tool's executable: reinstalling a tool
+    rewrites it, so a cached answer about the tool (its version) is asked again."""
+    path = Path(exe).resolve()
+    st = path.stat()
+    return f"{path}:{st.st_size}:{st.st_mtime_ns}"
+
+
 def digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -79,6 +91,11 @@ class FileCache:
             return None
         self.hits += 1
         return entry["value"]
+
+    def stale(self) -> None:
+        """The entry just read was intact but no longer holds: count it as a miss."""
+        self.hits -= 1
+        self.misses += 1
 
     def put(self, content: str, value: Any) -> None:
         body = json.dumps(value, sort_keys=True)

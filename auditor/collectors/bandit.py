@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import files, proc
-from auditor.cache import FileCache, digest
+from auditor.cache import VERSION_SLOT, FileCache, digest, executable_identity
 from auditor.collectors.base import AuditContext
 from auditor.collectors.scanplan import scan_plan
 from auditor.errors import CollectorError, ToolOutputError, ToolTimeoutError
@@ -38,10 +38,6 @@ _NOSEC = re.compile(r"#\s*nosec\b[:\s]*([\w\-, ]*)", re.IGNORECASE)
 _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
 _SECRET_TESTS = frozenset({"B105", "B106", "B107"})
 _SEVERITY = {"HIGH": Severity.HIGH, "MEDIUM": Severity.MEDIUM, "LOW": Severity.LOW}
-
-
-_VERSION_ENTRY = "0" * 64
-"""The cache slot (no file hashes to all zeros) remembering an executable's version."""
 
 
 class BanditError(CollectorError):
@@ -83,15 +79,13 @@ class BanditCollector:
         modification time: reinstalling bandit rewrites its launcher)."""
         if ctx.cache_dir is None:
             return self.version(min(ctx.timeout, 60.0))
-        exe = Path(proc.find_tool("bandit")).resolve()
-        st = exe.stat()
-        cache = FileCache(ctx.cache_dir, "versions", digest("bandit", str(exe), str(st.st_size),
-                                                            str(st.st_mtime_ns)))  # fmt: skip
-        known = cache.get(_VERSION_ENTRY)
+        identity = executable_identity(proc.find_tool("bandit"))
+        cache = FileCache(ctx.cache_dir, "versions", digest("bandit", identity))
+        known = cache.get(VERSION_SLOT)
         if isinstance(known, dict) and isinstance(known.get("version"), str):
             return str(known["version"])
         version = self.version(min(ctx.timeout, 60.0))
-        cache.put(_VERSION_ENTRY, {"version": version})
+        cache.put(VERSION_SLOT, {"version": version})
         return version
 
     def _run(self, ctx: AuditContext, paths: Sequence[str], deadline: float) -> dict[str, Any]:

@@ -68,8 +68,7 @@ def cached(
         reused = _reuse(entry, ctx.root, tuple(ctx.excludes))
         if reused is not None:
             return _with_stats(reused, cache)
-        cache.hits -= 1  # read back fine but stale: the files changed
-        cache.misses += 1
+        cache.stale()  # the files it saw have changed
     with observed.recording() as obs:
         result = compute()
     doc = _as_stored(result)

@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from auditor import files, proc, resources
-from auditor.cache import digest
+from auditor.cache import VERSION_SLOT, digest, executable_identity
 from auditor.collectors.base import AuditContext
 from auditor.collectors.scanplan import scan_plan
 from auditor.errors import CollectorError, ToolOutputError
@@ -46,8 +46,6 @@ SCAN_ARGS = (
     "--experimental", "--json", "--metrics=off", "--disable-version-check", "--disable-nosem",
     "--no-rewrite-rule-ids", "--oss-only", "--timeout", "30", "--max-target-bytes", "2097152",
 )  # fmt: skip
-_VERSION_ENTRY = "0" * 64
-"""A cache slot (no file hashes to all zeros) remembering the semgrep version."""
 _PACK_ENTRY = "1" * 64
 """A cache slot holding the pack as one document (the cache key includes the pack's hash):
 a warm audit skips reading half a megabyte of YAML."""
@@ -146,9 +144,7 @@ class SemgrepCollector:
             "files_scanned": len(targets),
             "skipped": skipped,
         }
-        exe_stat = Path(exe).resolve().stat()
-        identity = f"{Path(exe).resolve()}:{exe_stat.st_size}:{exe_stat.st_mtime_ns}"
-        key = digest("semgrep", identity, pack_sha, *SCAN_ARGS)
+        key = digest("semgrep", executable_identity(exe), pack_sha, *SCAN_ARGS)
         plan = scan_plan(ctx, targets, "semgrep", key, path_key="path")
         version = ""
         fresh: dict[str, Any] = {"results": [], "errors": []}
@@ -172,9 +168,9 @@ class SemgrepCollector:
             if not version:
                 raise ToolOutputError("semgrep printed JSON without its version")
             if plan.cache is not None:
-                plan.cache.put(_VERSION_ENTRY, {"results": [], "errors": [], "version": version})
+                plan.cache.put(VERSION_SLOT, {"results": [], "errors": [], "version": version})
         elif plan.cache is not None:
-            remembered = plan.cache.get(_VERSION_ENTRY)
+            remembered = plan.cache.get(VERSION_SLOT)
             version = str((remembered or {}).get("version") or "")
         if not version:
             version = self.version(min(ctx.timeout, 60.0))
